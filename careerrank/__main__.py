@@ -1,0 +1,5 @@
+import sys
+
+from careerrank.cli import main
+
+sys.exit(main())

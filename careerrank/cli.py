@@ -1,0 +1,101 @@
+"""The ``careerrank`` command: run workers, migrate, publish, inspect. ``careerrank --help`` lists all."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from careerrank import logs
+from careerrank.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="careerrank", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("demo", help="the main job: migrate, run both workers, publish the SuperJob sample, report")
+    sub.add_parser("migrate", help="create the database if needed and apply migrations")
+    sub.add_parser("embedder", help="run the embedder worker until SIGTERM")
+    sub.add_parser("matcher", help="run the matcher worker until SIGTERM")
+    sub.add_parser("schema", help="print the JSON Schema of events (for producers)")
+
+    pub = sub.add_parser("publish", help="stream a file of events into RabbitMQ with a progress bar")
+    pub.add_argument("paths", nargs="+", type=Path, help="JSONL of events, SuperJob CSV, or HeadHunter CSV")
+    pub.add_argument("--kind", choices=["vacancy", "resume"], help="for CSV files whose kind is not detected")
+    pub.add_argument("--limit", type=int, default=None, help="publish at most this many events per file")
+    pub.add_argument("--skip-invalid", action="store_true", help="skip (and count) rows that are not valid events")
+
+    gen = sub.add_parser("generate", help="write a deterministic synthetic dataset (events + labels JSONL)")
+    gen.add_argument("--vacancies", type=int, default=1000)
+    gen.add_argument("--resumes", type=int, default=450)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--english-share", type=float, default=0.2)
+    gen.add_argument("--out", type=Path, required=True)
+
+    top = sub.add_parser("matches", help="print the top-10 of a vacancy or resume from PostgreSQL")
+    which = top.add_mutually_exclusive_group(required=True)
+    which.add_argument("--vacancy", metavar="ID")
+    which.add_argument("--resume", metavar="ID")
+    top.add_argument("--json", action="store_true")
+
+    dl = sub.add_parser("dead-letters", help="list, show or replay dead letters")
+    dl.add_argument("action", choices=["list", "show", "replay"])
+    dl.add_argument("ids", nargs="*", type=int)
+    dl.add_argument("--all", action="store_true", help="list: include replayed ones; replay: every pending one")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logs.configure(settings.log_level)
+    command: str = args.command
+    if command == "schema":
+        from schemas import json_schema
+
+        print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        return 0
+    if command == "generate":
+        from careerrank.synthetic import write_dataset
+
+        events, labels = write_dataset(args.out, args.vacancies, args.resumes, args.seed, args.english_share)
+        print(json.dumps({"events": str(events), "labels": str(labels)}))
+        return 0
+    if command in ("embedder", "matcher"):
+        from workers import run
+
+        asyncio.run(run(command, settings))
+        return 0
+    if command == "migrate":
+        from careerrank.commands import migrate
+
+        asyncio.run(migrate(settings))
+        return 0
+    if command == "publish":
+        from careerrank.commands import publish_files
+
+        summary = asyncio.run(publish_files(settings, args.paths, args.kind, args.limit, args.skip_invalid))
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    if command == "matches":
+        from careerrank.commands import print_matches
+
+        kind = "vacancy" if args.vacancy else "resume"
+        return asyncio.run(print_matches(settings, kind, args.vacancy or args.resume, as_json=args.json))
+    if command == "dead-letters":
+        from careerrank.commands import dead_letters_command
+
+        return asyncio.run(dead_letters_command(settings, args.action, args.ids, args.all))
+    if command == "demo":
+        from careerrank.demo import run_demo
+
+        return asyncio.run(run_demo(settings))
+    raise AssertionError(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

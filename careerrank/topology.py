@@ -1,0 +1,95 @@
+"""RabbitMQ topology: exchange, queue and binding names, declared idempotently at start-up.
+
+    producers ──► <prefix>.events (topic) ──#──► <prefix>.embedder (quorum)
+    embedder  ──► <prefix>.internal (direct) ──index.update──► <prefix>.matcher (quorum, single active consumer)
+    any worker ─► <prefix>.dead (topic) ──#──► <prefix>.dead-letters (quorum)
+
+Worker queues dead-letter to ``<prefix>.dead`` themselves once a message was redelivered
+``delivery_limit`` times (a message that crashes the worker cannot loop forever).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+
+INDEX_UPDATE_KEY = "index.update"
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    prefix: str
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}.events"
+
+    @property
+    def internal(self) -> str:
+        return f"{self.prefix}.internal"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}.dead"
+
+    @property
+    def embedder_queue(self) -> str:
+        return f"{self.prefix}.embedder"
+
+    @property
+    def matcher_queue(self) -> str:
+        return f"{self.prefix}.matcher"
+
+    @property
+    def dead_queue(self) -> str:
+        return f"{self.prefix}.dead-letters"
+
+    def all_queues(self) -> list[str]:
+        return [self.embedder_queue, self.matcher_queue, self.dead_queue]
+
+    def all_exchanges(self) -> list[str]:
+        return [self.events, self.internal, self.dead]
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    events: AbstractExchange
+    internal: AbstractExchange
+    dead: AbstractExchange
+    embedder_queue: AbstractQueue
+    matcher_queue: AbstractQueue
+    dead_queue: AbstractQueue
+
+
+async def declare(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
+    """Declare everything (safe to repeat: same names, same arguments)."""
+    durable = {"durable": True}
+    events = await channel.declare_exchange(names.events, aio_pika.ExchangeType.TOPIC, **durable)
+    internal = await channel.declare_exchange(names.internal, aio_pika.ExchangeType.DIRECT, **durable)
+    dead = await channel.declare_exchange(names.dead, aio_pika.ExchangeType.TOPIC, **durable)
+
+    worker_args = {
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": names.dead,
+        "x-delivery-limit": delivery_limit,
+    }
+    embedder_queue = await channel.declare_queue(names.embedder_queue, arguments=worker_args, **durable)
+    await embedder_queue.bind(events, routing_key="#")
+    # One matcher owns the index at a time; a second replica waits as a hot standby.
+    matcher_queue = await channel.declare_queue(
+        names.matcher_queue, arguments={**worker_args, "x-single-active-consumer": True}, **durable
+    )
+    await matcher_queue.bind(internal, routing_key=INDEX_UPDATE_KEY)
+    dead_queue = await channel.declare_queue(names.dead_queue, arguments={"x-queue-type": "quorum"}, **durable)
+    await dead_queue.bind(dead, routing_key="#")
+    return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue)
+
+
+async def delete(channel: AbstractChannel, names: Names) -> None:
+    """Remove every queue and exchange of ``names`` (tests clean up with this)."""
+    for queue in names.all_queues():
+        await channel.queue_delete(queue)
+    for exchange in names.all_exchanges():
+        await channel.exchange_delete(exchange)

@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS dead_letters;
+DROP TABLE IF EXISTS processed_events;
+DROP TABLE IF EXISTS matches;
+DROP TABLE IF EXISTS embeddings;
+DROP TABLE IF EXISTS resumes;
+DROP TABLE IF EXISTS vacancies;

@@ -1,0 +1,31 @@
+"""Close events: a vacancy or resume left the market (closed, hidden or deleted)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.postings import SCHEMA_VERSION, EventId, ItemId
+
+
+class _Closure(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: EventId
+    occurred_at: AwareDatetime
+    id: ItemId
+    reason: Literal["closed", "deleted"] = Field(default="closed")
+
+
+class VacancyClosed(_Closure):
+    """The vacancy is filled, hidden or deleted: it must leave every list."""
+
+    type: Literal["vacancy.closed"] = "vacancy.closed"
+
+
+class ResumeClosed(_Closure):
+    """The resume is hidden or deleted: it must leave every list."""
+
+    type: Literal["resume.closed"] = "resume.closed"

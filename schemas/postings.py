@@ -1,0 +1,55 @@
+"""Upsert events: a vacancy or a resume was created or changed upstream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+
+ItemId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w.:\-/]+$")]
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
+ShortText = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# Hard ceiling on free text: above it the event is rejected. Below it, the embedder still truncates
+# deliberately to what the model can read (see careerrank.texts).
+LongText = Annotated[str, StringConstraints(max_length=200_000)]
+
+
+class _Posting(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: EventId = Field(description="Producer-chosen unique id of this event; redeliveries repeat it.")
+    occurred_at: AwareDatetime = Field(description="When the change happened upstream; orders updates.")
+    id: ItemId = Field(description="Upstream id of the vacancy or resume, chosen by the job board.")
+    title: ShortText = Field(default="", description="Vacancy name, or the position a resume seeks.")
+    text: LongText = Field(default="", description="Free text: vacancy duties/requirements or resume experience.")
+    skills: list[Skill] = Field(default_factory=list, max_length=300)
+    salary_from: int | None = Field(default=None, ge=0, le=100_000_000)
+    salary_to: int | None = Field(default=None, ge=0, le=100_000_000)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "RUB"
+    city: Annotated[str, StringConstraints(max_length=120, strip_whitespace=True)] | None = None
+    experience_years: float | None = Field(default=None, ge=0, le=70)
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> _Posting:
+        if not (self.title.strip() or self.text.strip() or any(s.strip() for s in self.skills)):
+            raise ValueError("empty text: title, text and skills are all empty")
+        if self.salary_from is not None and self.salary_to is not None and self.salary_from > self.salary_to:
+            raise ValueError("salary_from is greater than salary_to")
+        return self
+
+
+class VacancyUpserted(_Posting):
+    """A vacancy was created or changed. ``experience_years`` is the required experience."""
+
+    type: Literal["vacancy.upserted"] = "vacancy.upserted"
+
+
+class ResumeUpserted(_Posting):
+    """A resume was created or changed. ``experience_years`` is the candidate's actual experience."""
+
+    type: Literal["resume.upserted"] = "resume.upserted"

@@ -1,0 +1,54 @@
+"""Fixtures for integration tests: a fresh database and a fresh broker namespace per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import asyncpg
+import pytest
+
+from careerrank.settings import Settings
+from careerrank.storage import apply_migrations, drop_database, ensure_database
+from careerrank.topology import Names, delete
+
+pytestmark = pytest.mark.integration
+
+
+def make_settings(tag: str, model: str = "hashing-64") -> Settings:
+    return Settings.model_validate(
+        {
+            "amqp": {"prefix": f"crtest-{tag}", "delivery_limit": 3},
+            "postgres": {"dsn": f"postgresql://postgres@127.0.0.1:5432/careerrank_test_{tag}"},
+            "model": {"name": model},
+            "embedder": {"max_batch": 32, "max_wait_ms": 20},
+            "matcher": {"max_batch": 256, "max_wait_ms": 20},
+            "worker": {"drain_timeout_s": 20},
+        }
+    )
+
+
+@pytest.fixture
+async def settings() -> AsyncIterator[Settings]:
+    tag = uuid.uuid4().hex[:10]
+    s = make_settings(tag)
+    dsn = s.postgres.dsn.get_secret_value()
+    await ensure_database(dsn)
+    apply_migrations(dsn)
+    try:
+        yield s
+    finally:
+        connection = await aio_pika.connect(s.amqp.url.get_secret_value())
+        async with connection:
+            await delete(await connection.channel(), Names(s.amqp.prefix))
+        await drop_database(dsn)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(settings.postgres.dsn.get_secret_value())
+    try:
+        yield conn
+    finally:
+        await conn.close()

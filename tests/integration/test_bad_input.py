@@ -1,0 +1,75 @@
+"""Bad input is dead-lettered with its reason; the good messages around it are processed; nothing is lost."""
+
+from __future__ import annotations
+
+import json
+
+import aio_pika
+import asyncpg
+import pytest
+
+from careerrank.publishing import persistent_message
+from careerrank.settings import Settings
+from careerrank.topology import Names
+from tests.integration.pipeline import brute_force_check, posting, publish, running_workers, settle, wait_matched
+from workers.dead_letters import REASON_HEADER
+
+pytestmark = pytest.mark.integration
+
+
+def _raw(event_type: str, **fields: object) -> bytes:
+    base = {"event_id": f"bad-{event_type}-{len(fields)}", "occurred_at": "2026-01-01T00:00:00Z", "id": "x1"}
+    return json.dumps({"type": event_type, **base, **fields}).encode()
+
+
+BAD = {
+    "malformed_json": b'{"type": "vacancy.upserted", "id": ',
+    "not_an_object": b'["vacancy.upserted"]',
+    "unknown_type": _raw("company.upserted", title="ООО Ромашка"),
+    "schema_invalid": _raw("resume.upserted", title="Повар", salary_from="много", extra_field=1),
+    "empty_text": _raw("vacancy.upserted", title="   ", text="", skills=[]),
+    "too_large": json.dumps({"type": "vacancy.upserted", "text": "x" * 1_100_000}).encode(),
+}
+
+
+async def test_each_kind_of_bad_input_is_dead_lettered_with_reason(settings: Settings, db: asyncpg.Connection) -> None:
+    good = [posting("vacancy", i) for i in range(15)] + [posting("resume", i) for i in range(15)]
+    over_cap = json.loads(posting("resume", 99).model_dump_json()) | {"text": "Опыт работы python " * 20_000}
+    ok_long = posting("resume", 98, text="Опыт работы python разработчиком. " * 2_000)  # 68k chars: truncated
+
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with running_workers(settings), connection:
+        channel = await connection.channel()
+        events = await channel.get_exchange(Names(settings.amqp.prefix).events)
+        # Good and bad interleaved in one stream.
+        await publish(settings, good[:10])
+        for body in BAD.values():
+            await events.publish(persistent_message(body), routing_key="vacancy.upserted")
+        await publish(settings, good[10:] + [ok_long])
+        # ~380k characters (700 kB): under the body limit, over the schema's text cap.
+        await events.publish(persistent_message(json.dumps(over_cap, ensure_ascii=False).encode()), routing_key="resume.upserted")
+        await wait_matched(db, {"vacancy": 15, "resume": 16})
+        await settle(db, settings)
+
+        letters = await db.fetch("SELECT reason, body FROM dead_letters ORDER BY id")
+        reasons = [r["reason"] for r in letters]
+        assert len(letters) == len(BAD) + 1, reasons
+        assert any(r.startswith("malformed JSON") for r in reasons)
+        assert any("unknown event type 'company.upserted'" in r for r in reasons)
+        assert any("salary_from" in r and "extra_field" in r for r in reasons)
+        assert any("empty text" in r for r in reasons)
+        assert sum("message too large" in r for r in reasons) == 1
+        assert any("text: String should have at most 200000 characters" in r for r in reasons)
+        assert {bytes(r["body"]) for r in letters} >= set(BAD.values())
+        # No value from the input reaches a reason (they go to logs).
+        assert not any("много" in r or "Ромашка" in r for r in reasons)
+
+        dead_queue = await channel.declare_queue(Names(settings.amqp.prefix).dead_queue, passive=True)
+        got = []
+        while (message := await dead_queue.get(no_ack=True, fail=False)) is not None:
+            got.append(message.headers[REASON_HEADER])
+        assert sorted(got) == sorted(reasons)
+
+    truncated = await db.fetchval("SELECT length(body) FROM resumes WHERE id = 'r98'")
+    assert truncated == len(ok_long.text)  # stored whole; only the encoder input is cut
+    assert await brute_force_check(db, "hashing-64") == 31
