@@ -11,6 +11,7 @@ from pathlib import Path
 
 from careerrank import logs
 from careerrank.settings import Settings
+from schemas import Kind
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "matches":
         from careerrank.commands import print_matches
 
-        kind = "vacancy" if args.vacancy else "resume"
+        kind: Kind = "vacancy" if args.vacancy else "resume"
         return asyncio.run(print_matches(settings, kind, args.vacancy or args.resume, as_json=args.json))
     if command == "dead-letters":
         from careerrank.commands import dead_letters_command

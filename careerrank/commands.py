@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,8 @@ async def publish_files(
         stats = ReadStats()
         started = time.monotonic()
         with tqdm(total=total, desc=path.name, unit="ev", file=sys.stderr) as bar:
-            events = read_events(path, kind=kind, skip_invalid=skip_invalid, stats=stats)
+            # Without the flag each format keeps its default: JSONL strict, CSV dumps skip empty rows.
+            events = read_events(path, kind=kind, skip_invalid=True if skip_invalid else None, stats=stats)
             if limit is not None:
                 events = _take(events, limit)
             published = await publish_events(settings, events, bar)
@@ -92,7 +95,7 @@ async def print_matches(settings: Settings, kind: Kind, item_id: str, as_json: b
     finally:
         await conn.close()
     if as_json:
-        print(json.dumps([r.__dict__ for r in rows], default=str, ensure_ascii=False, indent=2))
+        print(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False, indent=2))
     elif not rows:
         print(f"no matches for {kind} {item_id!r} (unknown, closed, or not matched yet)")
     else:
@@ -109,32 +112,38 @@ async def dead_letters_command(settings: Settings, action: str, ids: list[int], 
         if action == "list":
             for letter in await dead_letters.list_pending(conn, limit=1000, include_replayed=everything):
                 state = f"replayed {letter.replayed_at:%Y-%m-%d %H:%M}" if letter.replayed_at else "pending"
-                print(f"{letter.id:>6}  {letter.created_at:%Y-%m-%d %H:%M:%S}  {letter.queue:<28} {state:<22} "
-                      f"{letter.reason[:100]}")
+                print(
+                    f"{letter.id:>6}  {letter.created_at:%Y-%m-%d %H:%M:%S}  {letter.queue:<28} {state:<22} "
+                    f"{letter.reason[:100]}"
+                )
             return 0
         if action == "show":
             for letter_id in ids:
-                letter = await dead_letters.get(conn, letter_id)
-                if letter is None:
+                shown = await dead_letters.get(conn, letter_id)
+                if shown is None:
                     print(f"no dead letter {letter_id}")
                     return 1
-                print(json.dumps({**letter.__dict__, "body": letter.body.decode("utf-8", "replace")},
-                                 default=str, ensure_ascii=False, indent=2))
+                print(
+                    json.dumps(
+                        {**asdict(shown), "body": shown.body.decode("utf-8", "replace")},
+                        default=str,
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                )
             return 0
         # replay: publish the stored body to the events exchange again, as it came
-        letters = (
-            await dead_letters.list_pending(conn, limit=100_000)
-            if everything
-            else [x for x in [await dead_letters.get(conn, i) for i in ids] if x is not None]
-        )
+        if everything:
+            letters = await dead_letters.list_pending(conn, limit=100_000)
+        else:
+            found = [await dead_letters.get(conn, i) for i in ids]
+            letters = [x for x in found if x is not None]
         broker = await connect_broker(settings, prefetch=1)
         try:
             for letter in letters:
                 routing_key = "replay"
-                try:
+                with contextlib.suppress(ValueError, AttributeError):
                     routing_key = str(json.loads(letter.body).get("type") or routing_key)
-                except (ValueError, AttributeError):
-                    pass
                 await broker.topology.events.publish(persistent_message(letter.body), routing_key=routing_key)
                 await dead_letters.mark_replayed(conn, letter.id)
         finally:

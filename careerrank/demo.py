@@ -14,19 +14,24 @@ import sys
 import time
 from pathlib import Path
 
+import aio_pika
 import asyncpg
 
 from careerrank.commands import migrate, publish_files
 from careerrank.settings import Settings
 from careerrank.storage import matches
 from careerrank.storage.postings import KINDS, TABLES
+from careerrank.topology import Names, queue_stats
+from schemas import Kind
 from workers.connections import connect_broker
 
 SUPERJOB_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "superjob"
 
 
 def start_worker(role: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "careerrank", role], env={**os.environ, **(env or {})})
+    # Workers log JSON lines for machines; in an interactive run only their warnings are worth showing.
+    quiet = {"CAREERRANK_LOG_LEVEL": os.environ.get("CAREERRANK_LOG_LEVEL", "WARNING")}
+    return subprocess.Popen([sys.executable, "-m", "careerrank", role], env={**os.environ, **quiet, **(env or {})})
 
 
 def stop_worker(process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> int:
@@ -41,19 +46,20 @@ def stop_worker(process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> in
 
 async def wait_for_consumers(settings: Settings, timeout_s: float = 300.0) -> None:
     """Until the embedder and matcher queues each have a consumer (the model is loaded, the index built)."""
-    broker = await connect_broker(settings, prefetch=1)
-    try:
+    broker = await connect_broker(settings, prefetch=1)  # declares the topology if nobody has yet
+    await broker.connection.close()
+    names = Names(settings.amqp.prefix)
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
         deadline = time.monotonic() + timeout_s
-        for name in (broker.names.embedder_queue, broker.names.matcher_queue):
-            while True:
-                queue = await broker.channel.declare_queue(name, passive=True)
-                if queue.declaration_result.consumer_count:
-                    break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no consumer on {name} after {timeout_s:.0f} s")
-                await asyncio.sleep(0.5)
-    finally:
-        await broker.connection.close()
+        while True:
+            stats = await queue_stats(channel, [names.embedder_queue, names.matcher_queue])
+            if all(consumers for _, consumers in stats.values()):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"workers did not start consuming within {timeout_s:.0f} s: {stats}")
+            await asyncio.sleep(0.5)
 
 
 async def wait_until_matched(conn: asyncpg.Connection, expected: int, timeout_s: float) -> float:
@@ -91,9 +97,7 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
         try:
             expected = 0
             for kind in KINDS:
-                expected += await conn.fetchval(
-                    f"SELECT count(*) FROM {TABLES[kind]} WHERE status = 'open'"
-                ) or 0
+                expected += await conn.fetchval(f"SELECT count(*) FROM {TABLES[kind]} WHERE status = 'open'") or 0
             expected = max(expected, published)
             await wait_until_matched(conn, expected, timeout_s=1800)
             elapsed = time.monotonic() - started
@@ -111,9 +115,12 @@ async def _report(conn: asyncpg.Connection, published: int, elapsed: float) -> N
     rows = await conn.fetchval("SELECT count(*) FROM matches")
     dead = await conn.fetchval("SELECT count(*) FROM dead_letters")
     print()
-    print(f"published {published} events; {counts['vacancy']} vacancies and {counts['resume']} resumes matched "
-          f"in {elapsed:.1f} s ({published / elapsed:.1f} events/s); {rows} match rows; {dead} dead letters")
-    for kind, limit in (("vacancy", 3), ("resume", 2)):
+    print(
+        f"published {published} events; {counts['vacancy']} vacancies and {counts['resume']} resumes matched "
+        f"in {elapsed:.1f} s ({published / elapsed:.1f} events/s); {rows} match rows; {dead} dead letters"
+    )
+    examples: tuple[tuple[Kind, int], ...] = (("vacancy", 3), ("resume", 2))
+    for kind, limit in examples:
         sample = await conn.fetch(
             f"SELECT id, title FROM {TABLES[kind]} WHERE status = 'open' ORDER BY id LIMIT $1", limit
         )

@@ -75,7 +75,10 @@ class SentenceTransformerEncoder:
 
     def __init__(self, name_or_path: str, settings: ModelSettings) -> None:
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         device = settings.device
         if device == "auto":
@@ -92,7 +95,9 @@ class SentenceTransformerEncoder:
             self._model.half()
         self._batch_size = settings.batch_size
         self.device = device
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         dim = dimension()
         if dim is None:
             raise ModelUnavailable(f"model {name_or_path!r} does not declare its embedding dimension")

@@ -27,7 +27,8 @@ def _start_postgres() -> None:
         raise RuntimeError("PostgreSQL is down and no local cluster is installed to start")
     subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
-        check=False, capture_output=True,
+        check=False,
+        capture_output=True,
     )
 
 

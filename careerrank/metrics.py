@@ -17,16 +17,24 @@ class PipelineMetrics:
             "careerrank_events_total", "Messages handled, by outcome.", ["worker", "outcome"], registry=registry
         )
         self.dead_letters = Counter(
-            "careerrank_dead_letters_total", "Messages dead-lettered, by reason.", ["worker", "reason"],
+            "careerrank_dead_letters_total",
+            "Messages dead-lettered, by reason.",
+            ["worker", "reason"],
             registry=registry,
         )
         self.batch_size = Histogram(
-            "careerrank_batch_size", "Messages per micro-batch.", ["worker"], buckets=_BATCH_BUCKETS,
+            "careerrank_batch_size",
+            "Messages per micro-batch.",
+            ["worker"],
+            buckets=_BATCH_BUCKETS,
             registry=registry,
         )
         self.stage_seconds = Histogram(
-            "careerrank_stage_duration_seconds", "Time per batch stage.", ["worker", "stage"],
-            buckets=_LATENCY_BUCKETS, registry=registry,
+            "careerrank_stage_duration_seconds",
+            "Time per batch stage.",
+            ["worker", "stage"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
         )
         self.texts_embedded = Counter(
             "careerrank_texts_embedded_total", "Texts encoded by the model.", registry=registry
@@ -35,8 +43,10 @@ class PipelineMetrics:
             "careerrank_texts_truncated_total", "Texts cut to the model's budget before encoding.", registry=registry
         )
         self.lists_written = Counter(
-            "careerrank_lists_written_total", "Top-K lists written, by how they were computed.",
-            ["direction", "how"], registry=registry,
+            "careerrank_lists_written_total",
+            "Top-K lists written, by how they were computed.",
+            ["direction", "how"],
+            registry=registry,
         )
         self.match_rows = Counter(
             "careerrank_match_rows_written_total", "Match rows written.", ["direction"], registry=registry
@@ -45,15 +55,21 @@ class PipelineMetrics:
             "careerrank_index_items", "Vectors in the matcher's index.", ["kind"], registry=registry
         )
         self.event_to_match = Histogram(
-            "careerrank_event_to_match_seconds", "From an event's publish to its matches committed.",
-            buckets=_LATENCY_BUCKETS, registry=registry,
+            "careerrank_event_to_match_seconds",
+            "From an event's publish to its matches committed.",
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
         )
         self.errors = Counter(
-            "careerrank_batch_errors_total", "Batches that failed and were returned to the queue.", ["worker"],
+            "careerrank_batch_errors_total",
+            "Batches that failed and were returned to the queue.",
+            ["worker"],
             registry=registry,
         )
         self.reconnects = Counter(
-            "careerrank_reconnects_total", "Connections re-established after a loss.", ["worker", "service"],
+            "careerrank_reconnects_total",
+            "Connections re-established after a loss.",
+            ["worker", "service"],
             registry=registry,
         )
 

@@ -13,7 +13,9 @@ from aio_pika.abc import AbstractExchange
 PUBLISHED_AT_HEADER = "x-published-at"
 
 
-def persistent_message(body: bytes, headers: dict[str, Any] | None = None, message_id: str | None = None) -> aio_pika.Message:
+def persistent_message(
+    body: bytes, headers: dict[str, Any] | None = None, message_id: str | None = None
+) -> aio_pika.Message:
     """A persistent JSON message stamped with its publish time (for event-to-match latency)."""
     return aio_pika.Message(
         body,

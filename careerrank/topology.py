@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aiormq.abc import FieldTable
 
 INDEX_UPDATE_KEY = "index.update"
 
@@ -65,24 +66,23 @@ class Topology:
 
 async def declare(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
     """Declare everything (safe to repeat: same names, same arguments)."""
-    durable = {"durable": True}
-    events = await channel.declare_exchange(names.events, aio_pika.ExchangeType.TOPIC, **durable)
-    internal = await channel.declare_exchange(names.internal, aio_pika.ExchangeType.DIRECT, **durable)
-    dead = await channel.declare_exchange(names.dead, aio_pika.ExchangeType.TOPIC, **durable)
+    events = await channel.declare_exchange(names.events, aio_pika.ExchangeType.TOPIC, durable=True)
+    internal = await channel.declare_exchange(names.internal, aio_pika.ExchangeType.DIRECT, durable=True)
+    dead = await channel.declare_exchange(names.dead, aio_pika.ExchangeType.TOPIC, durable=True)
 
-    worker_args = {
+    worker_args: FieldTable = {
         "x-queue-type": "quorum",
         "x-dead-letter-exchange": names.dead,
         "x-delivery-limit": delivery_limit,
     }
-    embedder_queue = await channel.declare_queue(names.embedder_queue, arguments=worker_args, **durable)
+    embedder_queue = await channel.declare_queue(names.embedder_queue, arguments=worker_args, durable=True)
     await embedder_queue.bind(events, routing_key="#")
     # One matcher owns the index at a time; a second replica waits as a hot standby.
     matcher_queue = await channel.declare_queue(
-        names.matcher_queue, arguments={**worker_args, "x-single-active-consumer": True}, **durable
+        names.matcher_queue, arguments={**worker_args, "x-single-active-consumer": True}, durable=True
     )
     await matcher_queue.bind(internal, routing_key=INDEX_UPDATE_KEY)
-    dead_queue = await channel.declare_queue(names.dead_queue, arguments={"x-queue-type": "quorum"}, **durable)
+    dead_queue = await channel.declare_queue(names.dead_queue, arguments={"x-queue-type": "quorum"}, durable=True)
     await dead_queue.bind(dead, routing_key="#")
     return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue)
 
@@ -93,3 +93,16 @@ async def delete(channel: AbstractChannel, names: Names) -> None:
         await channel.queue_delete(queue)
     for exchange in names.all_exchanges():
         await channel.exchange_delete(exchange)
+
+
+async def queue_stats(channel: AbstractChannel, queues: list[str]) -> dict[str, tuple[int, int]]:
+    """``queue -> (ready messages, consumers)``, read fresh from the broker.
+
+    Use a plain (non-robust) channel: a robust one answers passive declarations from its cache.
+    """
+    stats = {}
+    for name in queues:
+        queue = await channel.declare_queue(name, passive=True)
+        result = queue.declaration_result
+        stats[name] = (int(result.message_count or 0), int(result.consumer_count or 0))
+    return stats

@@ -46,7 +46,9 @@ def parse_event(body: bytes) -> Upsert | Closure:
     try:
         data: Any = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent("malformed_json", f"malformed JSON: {exc.__class__.__name__} at position {_position(exc)}") from exc
+        raise InvalidEvent(
+            "malformed_json", f"malformed JSON: {exc.__class__.__name__} at position {_position(exc)}"
+        ) from exc
     if not isinstance(data, dict):
         raise InvalidEvent("not_an_object", f"malformed event: expected a JSON object, got {type(data).__name__}")
     event_type = data.get("type")

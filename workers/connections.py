@@ -74,7 +74,7 @@ async def connect_broker(settings: Settings, prefetch: int) -> Broker:
         return await aio_pika.connect_robust(settings.amqp.url.get_secret_value(), reconnect_interval=2.0)
 
     connection: AbstractRobustConnection = await with_backoff("rabbitmq", attempt)
-    channel: AbstractRobustChannel = await connection.channel(publisher_confirms=True)  # type: ignore[assignment]
+    channel: AbstractRobustChannel = await connection.channel(publisher_confirms=True)
     await channel.set_qos(prefetch_count=prefetch)
     names = Names(settings.amqp.prefix)
     topology = await declare(channel, names, settings.amqp.delivery_limit)

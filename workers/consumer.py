@@ -12,6 +12,7 @@ Failures:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -116,7 +117,7 @@ class BatchConsumer(Generic[P]):
                 if not batch:
                     break
                 self._metrics.batch_size.labels(self.name).observe(len(batch))
-                ok, prepared = await self._retrying("prepare", lambda b=batch: self._handler.prepare(b))
+                ok, prepared = await self._retrying("prepare", functools.partial(self._handler.prepare, batch))
                 if committing is not None:
                     await committing
                 if ok:

@@ -47,4 +47,6 @@ class DeadLetterSink:
         await message.ack()
         self._metrics.dead_letters.labels(self._worker, code).inc()
         self._metrics.events.labels(self._worker, "dead_lettered").inc()
-        log.warning("dead-lettered", extra={"worker": self._worker, "code": code, "reason": reason, "letter": letter_id})
+        log.warning(
+            "dead-lettered", extra={"worker": self._worker, "code": code, "reason": reason, "letter": letter_id}
+        )

@@ -179,11 +179,13 @@ class Embedder:
                     await postings.bump_embedding_versions(conn, kind, model, kept)
                 if w.closures:
                     closed = await postings.close_items(conn, kind, w.closures)
-                    for event in w.closures:
-                        outcome = "applied" if event.id in closed else "stale"
-                        processed.append((event.event_id, kind, event.id, outcome))
-                        if event.id in closed:
-                            updates.append(IndexUpdate(kind=kind, id=event.id, op="remove", version=event.occurred_at))
+                    for closure in w.closures:
+                        outcome = "applied" if closure.id in closed else "stale"
+                        processed.append((closure.event_id, kind, closure.id, outcome))
+                        if closure.id in closed:
+                            updates.append(
+                                IndexUpdate(kind=kind, id=closure.id, op="remove", version=closure.occurred_at)
+                            )
                 published_at.update({(kind, i): t for i, t in w.published_at.items()})
             for kind, ids in prepared.redelivered.items():
                 updates.extend(await _current_updates(conn, kind, ids))
@@ -192,10 +194,7 @@ class Embedder:
         with self._metrics.stage_seconds.labels(WORKER, "publish").time():
             await publish_windowed(
                 self._internal,
-                (
-                    (INDEX_UPDATE_KEY, _update_message(u, published_at.get((u.kind, u.id))))
-                    for u in updates
-                ),
+                ((INDEX_UPDATE_KEY, _update_message(u, published_at.get((u.kind, u.id)))) for u in updates),
                 self._settings.amqp.publish_window,
             )
         for message in prepared.messages:
@@ -224,4 +223,3 @@ def _update_message(update: IndexUpdate, published_at: float | None) -> aio_pika
 def _published_at(message: AbstractIncomingMessage) -> float | None:
     value = (message.headers or {}).get(PUBLISHED_AT_HEADER)
     return float(value) if isinstance(value, int | float) else None
-

@@ -93,8 +93,11 @@ class Matcher:
             await self._run(self._build, dim, loaded, floors)
         log.info(
             "index loaded",
-            extra={"model": self._model, **{k: len(v[0]) for k, v in loaded.items()},
-                   "seconds": round(time.monotonic() - started, 3)},
+            extra={
+                "model": self._model,
+                **{k: len(v[0]) for k, v in loaded.items()},
+                "seconds": round(time.monotonic() - started, 3),
+            },
         )
 
     async def reject(self, message: AbstractIncomingMessage, reason: str) -> None:
@@ -233,7 +236,9 @@ class Matcher:
             index.remove(plan.removals[kind])
             ups = plan.upserts[kind]
             if ups:
-                flags = index.upsert([e.item_id for e in ups], [e.version for e in ups], np.stack([e.vector for e in ups]))
+                flags = index.upsert(
+                    [e.item_id for e in ups], [e.version for e in ups], np.stack([e.vector for e in ups])
+                )
                 existing[kind] = [e.item_id for e, f in zip(ups, flags, strict=True) if f]
             else:
                 existing[kind] = []

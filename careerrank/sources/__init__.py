@@ -26,8 +26,8 @@ from careerrank.sources.records import (
     Record,
     SourceError,
     SourceFormatError,
-    csv_header,
     count_csv_rows,
+    csv_header,
 )
 from schemas import ResumeClosed, ResumeUpserted, VacancyClosed, VacancyUpserted, kind_of
 

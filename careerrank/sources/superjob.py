@@ -214,17 +214,15 @@ def convert(kind: PostingKind, row: Mapping[str, str], line: int, path: Path) ->
     number = clean_cell(row.get("row"))
     key = int(number) if number.isdigit() else line
     fields = vacancy_fields(row) if kind == "vacancy" else resume_fields(row)
-    return build_posting(
-        kind, SOURCE, f"sj-{kind}-{key}", BASE_TIME + timedelta(seconds=key), fields, path, line
-    )
+    return build_posting(kind, SOURCE, f"sj-{kind}-{key}", BASE_TIME + timedelta(seconds=key), fields, path, line)
 
 
 def kind_of_header(headers: list[str]) -> PostingKind | None:
     """``"vacancy"`` or ``"resume"`` for a SuperJob header, ``None`` for any other file."""
     names = {normalise_header(h) for h in headers}
-    if VACANCY_COLUMNS <= names:
+    if names >= VACANCY_COLUMNS:
         return "vacancy"
-    if RESUME_COLUMNS <= names:
+    if names >= RESUME_COLUMNS:
         return "resume"
     return None
 

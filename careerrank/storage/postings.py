@@ -41,9 +41,7 @@ async def processed_event_ids(conn: asyncpg.Connection, event_ids: Sequence[str]
     return {r["event_id"] for r in rows}
 
 
-async def item_states(
-    conn: asyncpg.Connection, kind: Kind, ids: Sequence[str], model: str
-) -> dict[str, ItemState]:
+async def item_states(conn: asyncpg.Connection, kind: Kind, ids: Sequence[str], model: str) -> dict[str, ItemState]:
     rows = await conn.fetch(
         f"""SELECT t.id, t.version, t.status, e.text_hash AS embedded_hash
               FROM {TABLES[kind]} t
@@ -156,9 +154,7 @@ async def bump_embedding_versions(
     )
 
 
-async def record_processed(
-    conn: asyncpg.Connection, records: Iterable[tuple[str, Kind, str, str]]
-) -> None:
+async def record_processed(conn: asyncpg.Connection, records: Iterable[tuple[str, Kind, str, str]]) -> None:
     """Log ``(event_id, kind, item_id, outcome)``; a redelivered event is then recognised."""
     rows = list(records)
     await conn.execute(

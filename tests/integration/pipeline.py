@@ -8,21 +8,43 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+import aio_pika
 import asyncpg
 import numpy as np
 
 from careerrank.commands import publish_events
 from careerrank.settings import Settings
-from careerrank.storage.postings import KINDS, TABLES, load_open_embeddings, opposite
 from careerrank.storage.matches import DIRECTIONS
+from careerrank.storage.postings import KINDS, TABLES, load_open_embeddings, opposite
+from careerrank.topology import Names, queue_stats
 from schemas import Closure, ResumeClosed, ResumeUpserted, Upsert, VacancyClosed, VacancyUpserted
 from workers import EmbedderService, MatcherService
 from workers.services import build
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
-WORDS = ["python", "java", "повар", "бухгалтер", "водитель", "docker", "sql", "продажи", "склад", "react",
-         "врач", "учитель", "логистика", "аналитик", "excel", "1с", "kubernetes", "маркетинг", "юрист", "кассир"]
+WORDS = [
+    "python",
+    "java",
+    "повар",
+    "бухгалтер",
+    "водитель",
+    "docker",
+    "sql",
+    "продажи",
+    "склад",
+    "react",
+    "врач",
+    "учитель",
+    "логистика",
+    "аналитик",
+    "excel",
+    "1с",
+    "kubernetes",
+    "маркетинг",
+    "юрист",
+    "кассир",
+]
 
 
 def posting(kind: str, n: int, seed: int = 0, version: int = 0, text: str | None = None) -> Upsert:
@@ -80,10 +102,6 @@ async def wait_matched(conn: asyncpg.Connection, expected: dict[str, int], timeo
 
 async def settle(conn: asyncpg.Connection, settings: Settings, timeout_s: float = 60) -> None:
     """Until both worker queues are empty and unacked counts are zero (everything published is handled)."""
-    import aio_pika
-
-    from careerrank.topology import Names
-
     names = Names(settings.amqp.prefix)
     connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
     async with connection:
@@ -91,10 +109,8 @@ async def settle(conn: asyncpg.Connection, settings: Settings, timeout_s: float 
         deadline = time.monotonic() + timeout_s
         quiet = 0
         while quiet < 3:
-            counts = 0
-            for name in (names.embedder_queue, names.matcher_queue):
-                q = await channel.declare_queue(name, passive=True)
-                counts += q.declaration_result.message_count
+            stats = await queue_stats(channel, [names.embedder_queue, names.matcher_queue])
+            counts = sum(messages for messages, _ in stats.values())
             quiet = quiet + 1 if counts == 0 else 0
             if time.monotonic() > deadline:
                 raise AssertionError(f"queues not empty after {timeout_s} s")

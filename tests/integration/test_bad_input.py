@@ -45,9 +45,11 @@ async def test_each_kind_of_bad_input_is_dead_lettered_with_reason(settings: Set
         await publish(settings, good[:10])
         for body in BAD.values():
             await events.publish(persistent_message(body), routing_key="vacancy.upserted")
-        await publish(settings, good[10:] + [ok_long])
+        await publish(settings, [*good[10:], ok_long])
         # ~380k characters (700 kB): under the body limit, over the schema's text cap.
-        await events.publish(persistent_message(json.dumps(over_cap, ensure_ascii=False).encode()), routing_key="resume.upserted")
+        await events.publish(
+            persistent_message(json.dumps(over_cap, ensure_ascii=False).encode()), routing_key="resume.upserted"
+        )
         await wait_matched(db, {"vacancy": 15, "resume": 16})
         await settle(db, settings)
 

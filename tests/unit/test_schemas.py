@@ -1,0 +1,430 @@
+"""Event schemas: parse_event's rejection codes, reasons free of input values, the published JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from schemas import (
+    EVENT_TYPES,
+    SCHEMA_VERSION,
+    IndexUpdate,
+    InvalidEvent,
+    ResumeClosed,
+    ResumeUpserted,
+    VacancyClosed,
+    VacancyUpserted,
+    json_schema,
+    kind_of,
+    parse_event,
+)
+from schemas.envelope import MAX_BODY_BYTES
+
+NOW = "2024-05-01T12:00:00+03:00"
+
+
+def vacancy(**overrides: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "vacancy.upserted",
+        "event_id": "ev-1",
+        "occurred_at": NOW,
+        "id": "hh:123",
+        "title": "Python developer",
+        "text": "Backend services, PostgreSQL, RabbitMQ.",
+        "skills": ["Python", "SQL"],
+        "salary_from": 100_000,
+        "salary_to": 200_000,
+        "currency": "RUB",
+        "city": "Москва",
+        "experience_years": 3,
+        "language": "ru",
+    }
+    event.update(overrides)
+    return event
+
+
+def closure(**overrides: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": "resume.closed", "event_id": "ev-2", "occurred_at": NOW, "id": "r-9"}
+    event.update(overrides)
+    return event
+
+
+def body(event: Any) -> bytes:
+    return json.dumps(event, ensure_ascii=False).encode()
+
+
+def rejection(raw: bytes) -> InvalidEvent:
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(raw)
+    assert str(info.value) == info.value.reason
+    return info.value
+
+
+# --- accepted events -----------------------------------------------------------------------------------
+
+
+def test_parses_every_event_type() -> None:
+    parsed = [
+        parse_event(body(vacancy())),
+        parse_event(body(vacancy(type="resume.upserted"))),
+        parse_event(body(closure(type="vacancy.closed"))),
+        parse_event(body(closure(reason="deleted"))),
+    ]
+    assert [type(e) for e in parsed] == [VacancyUpserted, ResumeUpserted, VacancyClosed, ResumeClosed]
+    assert [e.type for e in parsed] == ["vacancy.upserted", "resume.upserted", "vacancy.closed", "resume.closed"]
+    assert [kind_of(e) for e in parsed] == ["vacancy", "resume", "vacancy", "resume"]
+    assert set(EVENT_TYPES) == {e.type for e in parsed}
+    assert parsed[3].reason == "deleted"
+    assert parsed[2].reason == "closed"
+
+
+def test_fields_are_typed_and_stripped() -> None:
+    event = parse_event(body(vacancy(title="  Python developer  ", skills=[" SQL "], event_id=" e1 ")))
+    assert isinstance(event, VacancyUpserted)
+    assert event.title == "Python developer"
+    assert event.skills == ["SQL"]
+    assert event.event_id == "e1"
+    assert event.occurred_at == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    assert event.schema_version == SCHEMA_VERSION == 1
+
+
+def test_only_skills_is_enough_text() -> None:
+    event = parse_event(body(vacancy(title="", text="", skills=["Go"])))
+    assert isinstance(event, VacancyUpserted)
+
+
+# --- rejection codes -----------------------------------------------------------------------------------
+
+
+def test_too_large() -> None:
+    raw = body(vacancy(text="x" * MAX_BODY_BYTES))
+    error = rejection(raw)
+    assert error.code == "too_large"
+    assert str(len(raw)) in error.reason
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b'{"type": "vacancy.upserted",', b"\xff\xfe\x00garbage"])
+def test_malformed_json(raw: bytes) -> None:
+    assert rejection(raw).code == "malformed_json"
+
+
+@pytest.mark.parametrize(("raw", "name"), [(b"[1, 2]", "list"), (b'"text"', "str"), (b"42", "int"), (b"null", "NoneType")])
+def test_not_an_object(raw: bytes, name: str) -> None:
+    error = rejection(raw)
+    assert error.code == "not_an_object"
+    assert name in error.reason
+
+
+def test_unknown_type_echoes_only_type_like_values() -> None:
+    error = rejection(body(vacancy(type="vacancy.deleted")))
+    assert error.code == "unknown_type"
+    assert "'vacancy.deleted'" in error.reason
+    for bad in ["Иван Петров", "x" * 41, "VACANCY.UPSERTED", 7, None, ["vacancy.upserted"]]:
+        error = rejection(body(vacancy(type=bad)))
+        assert error.code == "unknown_type"
+        assert "<unprintable>" in error.reason
+    missing = vacancy()
+    del missing["type"]
+    assert rejection(body(missing)).code == "unknown_type"
+
+
+@pytest.mark.parametrize(
+    ("override", "path"),
+    [
+        ({"id": "has space"}, "id"),
+        ({"id": ""}, "id"),
+        ({"event_id": ""}, "event_id"),
+        ({"occurred_at": "2024-05-01T12:00:00"}, "occurred_at"),  # no time zone
+        ({"occurred_at": "yesterday"}, "occurred_at"),
+        ({"currency": "rub"}, "currency"),
+        ({"language": "rus"}, "language"),
+        ({"salary_from": -1}, "salary_from"),
+        ({"experience_years": 71}, "experience_years"),
+        ({"title": "x" * 501}, "title"),
+        ({"skills": ["x" * 201]}, "skills.0"),
+        ({"skills": ["ok", "  "]}, "skills.1"),
+        ({"schema_version": 2}, "schema_version"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_schema_invalid(override: dict[str, Any], path: str) -> None:
+    error = rejection(body(vacancy(**override)))
+    assert error.code == "schema_invalid"
+    assert error.reason.startswith("schema-invalid vacancy.upserted: ")
+    assert f"{path}: " in error.reason
+
+
+def test_missing_required_fields_are_listed() -> None:
+    error = rejection(body({"type": "vacancy.closed"}))
+    assert error.code == "schema_invalid"
+    for field in ("event_id", "occurred_at", "id"):
+        assert f"{field}: Field required" in error.reason
+
+
+def test_many_errors_are_capped() -> None:
+    error = rejection(body(vacancy(**{f"extra{i}": i for i in range(9)})))
+    assert error.code == "schema_invalid"
+    assert error.reason.count("Extra inputs are not permitted") == 5
+    assert error.reason.endswith("(+4 more)")
+
+
+@pytest.mark.parametrize("fields", [{"title": "", "text": "", "skills": []}, {"title": "   ", "text": " \n\t ", "skills": []}])
+def test_empty_text(fields: dict[str, Any]) -> None:
+    error = rejection(body(vacancy(**fields)))
+    assert error.code == "empty_text"
+    assert "empty text" in error.reason
+
+
+def test_salary_from_above_salary_to() -> None:
+    error = rejection(body(vacancy(salary_from=300_000, salary_to=200_000)))
+    assert error.code == "schema_invalid"
+    assert "salary_from is greater than salary_to" in error.reason
+    assert "300000" not in error.reason
+    assert parse_event(body(vacancy(salary_from=200_000, salary_to=200_000))).salary_to == 200_000
+    assert parse_event(body(vacancy(salary_from=300_000, salary_to=None))).salary_from == 300_000
+
+
+def test_closure_reason_is_a_fixed_set() -> None:
+    assert rejection(body(closure(reason="fired"))).code == "schema_invalid"
+
+
+# --- reasons never carry input values ----------------------------------------------------------------------
+
+SECRET = "QZX7SECRET"
+text_values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+# Each breaker puts the secret value into one field in a way that makes the field invalid.
+BREAKERS: dict[str, Any] = {
+    "id": lambda v: {"id": f"#{v}"},
+    "event_id": lambda v: {"event_id": v + "x" * 200},
+    "occurred_at": lambda v: {"occurred_at": v},
+    "currency": lambda v: {"currency": v},
+    "language": lambda v: {"language": v},
+    "salary_from": lambda v: {"salary_from": v},
+    "experience_years": lambda v: {"experience_years": v},
+    "title": lambda v: {"title": v + "x" * 500},
+    "skills": lambda v: {"skills": [v + "x" * 200]},
+    "city": lambda v: {"city": v + "x" * 120},
+    "schema_version": lambda v: {"schema_version": v},
+    "text_type": lambda v: {"text": {"nested": v}},
+    "skills_type": lambda v: {"skills": v},
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=text_values, field=st.sampled_from(sorted(BREAKERS)), kind=st.sampled_from(["vacancy", "resume"]))
+def test_reasons_never_contain_field_values(value: str, field: str, kind: str) -> None:
+    secret = SECRET + value
+    # Valid free-text fields carry the secret too: a reason must not quote them either.
+    event = vacancy(
+        type=f"{kind}.upserted", title=secret, text=secret, skills=[secret], city=secret, event_id=secret
+    )
+    event.update(BREAKERS[field](secret))
+    error = rejection(body(event))
+    assert error.code == "schema_invalid"
+    assert SECRET not in error.reason
+    assert secret not in error.reason
+
+
+@settings(max_examples=50, deadline=None)
+@given(value=text_values)
+def test_closure_reasons_never_contain_field_values(value: str) -> None:
+    secret = SECRET + value
+    error = rejection(body(closure(id=f"#{secret}", event_id=secret, reason=secret, occurred_at=secret)))
+    assert error.code == "schema_invalid"
+    assert SECRET not in error.reason
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=text_values)
+def test_unknown_type_reason_never_quotes_untrusted_text(value: str) -> None:
+    error = rejection(body(vacancy(type=SECRET + value)))
+    assert error.code == "unknown_type"
+    assert SECRET not in error.reason
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=st.binary(max_size=64))
+def test_any_bytes_parse_or_raise_invalid_event(raw: bytes) -> None:
+    try:
+        parse_event(raw)
+    except InvalidEvent as error:
+        assert error.code in {"malformed_json", "not_an_object", "unknown_type", "schema_invalid", "empty_text"}
+    else:  # pragma: no cover - random bytes are never a full event
+        pytest.fail("random bytes parsed as an event")
+
+
+def test_malformed_json_reason_does_not_quote_the_body() -> None:
+    error = rejection(f'{{"title": "{SECRET}", oops'.encode())
+    assert SECRET not in error.reason
+    assert re.fullmatch(r"malformed JSON: \w+ at position \d+", error.reason)
+
+
+# --- models ---------------------------------------------------------------------------------------------
+
+
+def test_models_are_frozen() -> None:
+    event = parse_event(body(vacancy()))
+    with pytest.raises(ValidationError):
+        event.title = "changed"  # type: ignore[misc]
+    closed = parse_event(body(closure()))
+    with pytest.raises(ValidationError):
+        closed.id = "other"  # type: ignore[misc]
+    update = IndexUpdate(kind="vacancy", id="a", op="upsert", version=datetime.now(UTC))
+    with pytest.raises(ValidationError):
+        update.op = "remove"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("model", [VacancyUpserted, ResumeUpserted])
+def test_posting_extra_fields_forbidden(model: type[VacancyUpserted] | type[ResumeUpserted]) -> None:
+    fields = {k: v for k, v in vacancy().items() if k != "type"}
+    assert model.model_validate(fields).id == "hh:123"
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        model.model_validate({**fields, "salary": 1})
+
+
+@pytest.mark.parametrize("model", [VacancyClosed, ResumeClosed])
+def test_closure_extra_fields_forbidden(model: type[VacancyClosed] | type[ResumeClosed]) -> None:
+    fields = {k: v for k, v in closure().items() if k != "type"}
+    assert model.model_validate(fields).reason == "closed"
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        model.model_validate({**fields, "title": "x"})
+
+
+def test_index_update_validation() -> None:
+    raw = '{"kind": "resume", "id": "r1", "op": "remove", "version": "2024-05-01T00:00:00Z"}'
+    update = IndexUpdate.model_validate_json(raw)
+    assert (update.kind, update.id, update.op, update.schema_version) == ("resume", "r1", "remove", 1)
+    for bad in [
+        '{"kind": "job", "id": "r1", "op": "remove", "version": "2024-05-01T00:00:00Z"}',
+        '{"kind": "resume", "id": "r1", "op": "delete", "version": "2024-05-01T00:00:00Z"}',
+        '{"kind": "resume", "id": "r1", "op": "remove", "version": "2024-05-01T00:00:00"}',
+        '{"kind": "resume", "id": "r1", "op": "remove", "version": "2024-05-01T00:00:00Z", "x": 1}',
+    ]:
+        with pytest.raises(ValidationError):
+            IndexUpdate.model_validate_json(bad)
+
+
+def test_salary_order_checked_on_models_too() -> None:
+    fields = {k: v for k, v in vacancy().items() if k != "type"}
+    with pytest.raises(ValidationError, match="salary_from is greater than salary_to"):
+        ResumeUpserted.model_validate({**fields, "salary_from": 5, "salary_to": 4})
+
+
+# --- the published JSON Schema -------------------------------------------------------------------------
+
+
+def _validate(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> list[str]:
+    """A small JSON Schema validator for the keywords pydantic emits here (jsonschema is not installed)."""
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        assert ref.startswith("#/$defs/"), ref
+        return _validate(instance, root["$defs"][ref.removeprefix("#/$defs/")], root)
+    if "oneOf" in schema:
+        passing = [s for s in schema["oneOf"] if not _validate(instance, s, root)]
+        return [] if len(passing) == 1 else [f"oneOf: {len(passing)} branches match"]
+    if "anyOf" in schema:
+        return [] if any(not _validate(instance, s, root) for s in schema["anyOf"]) else ["anyOf: none match"]
+    errors: list[str] = []
+    kind = schema.get("type")
+    checks = {
+        "object": lambda x: isinstance(x, dict),
+        "array": lambda x: isinstance(x, list),
+        "string": lambda x: isinstance(x, str),
+        "integer": lambda x: isinstance(x, int) and not isinstance(x, bool),
+        "number": lambda x: isinstance(x, int | float) and not isinstance(x, bool),
+        "null": lambda x: x is None,
+    }
+    if kind is not None and not checks[kind](instance):
+        return [f"not {kind}"]
+    if "const" in schema and instance != schema["const"]:
+        errors.append("const")
+    if "enum" in schema and instance not in schema["enum"]:
+        errors.append("enum")
+    if isinstance(instance, str):
+        if len(instance) > schema.get("maxLength", len(instance)) or len(instance) < schema.get("minLength", 0):
+            errors.append("length")
+        if "pattern" in schema and not re.search(schema["pattern"], instance, re.ASCII):
+            errors.append("pattern")
+    if isinstance(instance, int | float) and not isinstance(instance, bool):
+        if instance < schema.get("minimum", instance) or instance > schema.get("maximum", instance):
+            errors.append("range")
+    if isinstance(instance, list):
+        if len(instance) > schema.get("maxItems", len(instance)):
+            errors.append("maxItems")
+        for item in instance:
+            errors += _validate(item, schema.get("items", {}), root)
+    if isinstance(instance, dict):
+        properties = schema.get("properties", {})
+        errors += [f"missing {name}" for name in schema.get("required", []) if name not in instance]
+        for name, value in instance.items():
+            if name in properties:
+                errors += [f"{name}: {e}" for e in _validate(value, properties[name], root)]
+            elif schema.get("additionalProperties") is False:
+                errors.append(f"extra {name}")
+    return errors
+
+
+def schema_errors(instance: Any) -> list[str]:
+    schema = json_schema()
+    try:
+        import jsonschema
+    except ImportError:
+        return _validate(instance, schema, schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    return [e.message for e in validator.iter_errors(instance)]
+
+
+def test_json_schema_structure() -> None:
+    schema = json_schema()
+    json.dumps(schema)  # publishable as is
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "CareerRank event"
+    assert schema["discriminator"]["propertyName"] == "type"
+    mapping = schema["discriminator"]["mapping"]
+    assert set(mapping) == set(EVENT_TYPES)
+    assert sorted(branch["$ref"] for branch in schema["oneOf"]) == sorted(mapping.values())
+    for event_type, ref in mapping.items():
+        definition = schema["$defs"][ref.removeprefix("#/$defs/")]
+        assert definition["type"] == "object"
+        assert definition["additionalProperties"] is False
+        assert {"event_id", "occurred_at", "id"} <= set(definition["required"])
+        assert definition["properties"]["type"]["const"] == event_type
+        assert definition["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+
+
+def test_json_schema_accepts_good_events() -> None:
+    for event in [vacancy(), vacancy(type="resume.upserted", salary_to=None, city=None), closure(), closure(type="vacancy.closed")]:
+        assert schema_errors(event) == [], event
+        parse_event(body(event))  # and the service agrees
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        vacancy(id="has space"),
+        vacancy(currency="rub"),
+        vacancy(extra=1),
+        vacancy(salary_from="many"),
+        vacancy(skills=["x" * 201]),
+        vacancy(title="x" * 501),
+        vacancy(schema_version=2),
+        vacancy(type="job.created"),
+        {k: v for k, v in vacancy().items() if k != "event_id"},
+        {k: v for k, v in vacancy().items() if k != "type"},
+        closure(reason="fired"),
+        closure(title="closures carry no text"),
+        [vacancy()],
+    ],
+)
+def test_json_schema_rejects_bad_events(event: Any) -> None:
+    assert schema_errors(event) != []
+    with pytest.raises(InvalidEvent):  # and the service rejects them too
+        parse_event(body(event))
