@@ -31,5 +31,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiormq", "aio_pika", "httpx", "sentence_transformers", "transformers", "yoyo", "urllib3"):
+    for noisy in ("aiormq", "aio_pika", "faiss", "httpx", "sentence_transformers", "transformers", "yoyo", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -30,13 +30,14 @@ class ModelSettings(BaseModel):
     # Any sentence-transformers name or local path works; "hashing-<dim>" is the model-free encoder.
     name: str = "default"
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, ...")
-    batch_size: int = Field(default=64, ge=1)
+    batch_size: int = Field(default=32, ge=1, description="Texts per forward pass; the encoder sorts by length.")
     max_seq_length: int = Field(default=256, ge=8)
     max_chars: int = Field(default=2000, ge=64, description="Text is cut at a word boundary before encoding.")
 
 
 class EmbedderSettings(BaseModel):
-    max_batch: int = Field(default=64, ge=1)
+    # Under a backlog batches fill up: a larger batch lets the encoder sort by length and pad less.
+    max_batch: int = Field(default=128, ge=1)
     max_wait_ms: int = Field(default=50, ge=0)
     prefetch: int = Field(default=256, ge=1)
 

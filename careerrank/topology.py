@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from aiormq.abc import FieldTable
 
@@ -64,8 +65,22 @@ class Topology:
     dead_queue: AbstractQueue
 
 
+class TopologyMismatch(RuntimeError):
+    """A queue or exchange exists with other arguments than this process declares."""
+
+
 async def declare(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
     """Declare everything (safe to repeat: same names, same arguments)."""
+    try:
+        return await _declare(channel, names, delivery_limit)
+    except aiormq.exceptions.ChannelPreconditionFailed as exc:
+        raise TopologyMismatch(
+            f"RabbitMQ already has {names.prefix}.* declared with other arguments ({exc}). Align the settings "
+            "(e.g. CAREERRANK_AMQP__DELIVERY_LIMIT) with the running deployment, or delete the queues."
+        ) from exc
+
+
+async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
     events = await channel.declare_exchange(names.events, aio_pika.ExchangeType.TOPIC, durable=True)
     internal = await channel.declare_exchange(names.internal, aio_pika.ExchangeType.DIRECT, durable=True)
     dead = await channel.declare_exchange(names.dead, aio_pika.ExchangeType.TOPIC, durable=True)
@@ -77,7 +92,8 @@ async def declare(channel: AbstractChannel, names: Names, delivery_limit: int) -
     }
     embedder_queue = await channel.declare_queue(names.embedder_queue, arguments=worker_args, durable=True)
     await embedder_queue.bind(events, routing_key="#")
-    # One matcher owns the index at a time; a second replica waits as a hot standby.
+    # One matcher owns the index at a time; a second replica waits as a standby and rebuilds its index
+    # from PostgreSQL when it takes over (see the generation check in workers/matcher.py).
     matcher_queue = await channel.declare_queue(
         names.matcher_queue, arguments={**worker_args, "x-single-active-consumer": True}, durable=True
     )

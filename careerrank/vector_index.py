@@ -67,8 +67,17 @@ class ItemIndex:
         return view
 
     def upsert(self, ids: Sequence[str], versions: Sequence[datetime], vectors: Vectors) -> list[bool]:
-        """Add or replace vectors; return, per id, whether it was already present."""
+        """Add or replace vectors; return, per id, whether it was already present.
+
+        An id given twice keeps its last vector (and both entries report the state before the call).
+        """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if len(set(ids)) != len(ids):
+            last = {item_id: row for row, item_id in enumerate(ids)}
+            before = [i in self._pos for i in ids]
+            rows = sorted(last.values())
+            self.upsert([ids[r] for r in rows], [versions[r] for r in rows], vectors[rows])
+            return before
         existed = [i in self._pos for i in ids]
         new_rows = [r for r, e in enumerate(existed) if not e]
         replaced = [r for r, e in enumerate(existed) if e]

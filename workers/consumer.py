@@ -173,6 +173,8 @@ class BatchConsumer(Generic[P]):
         """Process message by message; dead-letter the ones that fail on their own."""
         self._metrics.errors.labels(self.name).inc()
         for message in batch:
+            if message.processed:  # settled before the batch failed (e.g. dead-lettered in prepare)
+                continue
             try:
                 prepared = await self._handler.prepare([message])
                 await self._handler.commit(prepared)
@@ -180,7 +182,13 @@ class BatchConsumer(Generic[P]):
                 await _quietly(message.nack(requeue=True))
             except Exception as exc:
                 log.exception("message failed on its own", extra={"worker": self.name})
-                await self._handler.reject(message, f"processing error: {type(exc).__name__}")
+                try:
+                    await self._handler.reject(message, f"processing error: {type(exc).__name__}")
+                except Exception:
+                    # Cannot even dead-letter it: give it back; the queue's delivery limit ends its loop.
+                    log.exception("dead-lettering failed", extra={"worker": self.name})
+                    if not message.processed:
+                        await _quietly(message.nack(requeue=True))
 
     async def _retrying(self, stage: str, call: Callable[[], Awaitable[R]]) -> tuple[bool, R | None]:
         """Run ``call``; on transient errors wait and retry; on others return ``(False, None)``."""

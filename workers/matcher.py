@@ -78,11 +78,13 @@ class Matcher:
         self._use_gpu = use_gpu
         self.indexes: dict[Kind, ItemIndex] | None = None
         self.model_version = f"{model}/cosine"
+        self._generation: int | None = None  # of the lists the indexes' floors were read with
 
     async def load(self) -> None:
         """Rebuild both indexes and the list floors from PostgreSQL."""
         started = time.monotonic()
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            generation = await matches.generation(conn)
             loaded = {kind: await postings.load_open_embeddings(conn, kind, self._model) for kind in KINDS}
             floors = {kind: await matches.list_floors(conn, kind, self._k) for kind in KINDS}
         dims = {m.shape[1] for _, _, m in loaded.values() if len(m)}
@@ -91,6 +93,9 @@ class Matcher:
         if dims:
             dim = dims.pop()
             await self._run(self._build, dim, loaded, floors)
+        else:
+            self.indexes = None
+        self._generation = generation
         log.info(
             "index loaded",
             extra={
@@ -122,6 +127,10 @@ class Matcher:
 
     async def commit(self, prepared: PreparedUpdates) -> None:
         async with self._pool.acquire() as conn:
+            if await matches.generation(conn) != self._generation:
+                # Someone else wrote lists since our index was built (we were a standby): rebuild first.
+                log.warning("index out of date; rebuilding from PostgreSQL", extra={"worker": WORKER})
+                await self.load()
             plan = await self._plan(conn, prepared.latest)
             if any(plan.done.values()):
                 written = await self._rematch(conn, plan)
@@ -200,6 +209,8 @@ class Matcher:
                     written[kind] = await matches.replace_lists(conn, kind, new_lists[kind], self.model_version)
                     if plan.done[kind]:
                         await postings.mark_matched(conn, kind, plan.done[kind])
+                generation = await matches.bump_generation(conn)
+        self._generation = generation
         await self._run(self._set_floors, new_lists)
         for kind in KINDS:
             self._metrics.events.labels(WORKER, "applied").inc(len(plan.done[kind]))

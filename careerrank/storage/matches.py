@@ -83,6 +83,15 @@ async def list_floors(conn: asyncpg.Connection, source_kind: Kind, k: int) -> di
     return {r["source_id"]: float(r["floor"]) for r in rows}
 
 
+async def generation(conn: asyncpg.Connection) -> int:
+    """The matcher generation: bumped by every transaction that writes lists."""
+    return int(await conn.fetchval("SELECT generation FROM matcher_state"))
+
+
+async def bump_generation(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("UPDATE matcher_state SET generation = generation + 1 RETURNING generation"))
+
+
 async def read_list(conn: asyncpg.Connection, source_kind: Kind, source_id: str) -> list[MatchRow]:
     """A source's list with the targets' titles, for recruiters and the CLI."""
     target_table = "resumes" if source_kind == "vacancy" else "vacancies"

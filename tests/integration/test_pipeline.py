@@ -104,3 +104,46 @@ async def test_out_of_order_events_keep_the_newest(settings: Settings, db: async
     outcomes = dict(await db.fetch("SELECT event_id, outcome FROM processed_events"))
     assert outcomes[older.event_id] == "stale"
     assert await brute_force_check(db, MODEL) == 13
+
+
+@pytest.mark.slow
+async def test_superjob_sample_with_the_default_model(settings: Settings, db: asyncpg.Connection) -> None:
+    """The real encoder on real Russian postings: lists equal a brute-force computation."""
+    from itertools import islice
+
+    from careerrank.encoders import DEFAULT_MODEL_ID
+    from careerrank.sources import read_events
+    from tests.paths import SUPERJOB_DIR
+
+    real = settings.model_copy(update={"model": settings.model.model_copy(update={"name": "default"})})
+    events = list(islice(read_events(SUPERJOB_DIR / "vacancies.csv"), 40))
+    events += list(islice(read_events(SUPERJOB_DIR / "resumes.csv"), 25))
+    async with running_workers(real):
+        await publish(real, events)
+        await wait_matched(db, {"vacancy": 40, "resume": 25}, timeout_s=110)
+        await settle(db, real)
+    assert await db.fetchval("SELECT DISTINCT model FROM embeddings") == DEFAULT_MODEL_ID
+    assert await db.fetchval("SELECT DISTINCT dim FROM embeddings") == 384
+    assert await brute_force_check(db, DEFAULT_MODEL_ID) == 65
+
+
+async def test_standby_matcher_takes_over_with_an_up_to_date_index(settings: Settings, db: asyncpg.Connection) -> None:
+    from workers.services import build
+
+    standby = build("matcher", settings)
+    async with running_workers(settings) as (_, active):
+        await standby.start()  # second consumer on a single-active-consumer queue: idle
+        try:
+            await publish(
+                settings, [posting("vacancy", i) for i in range(20)] + [posting("resume", i) for i in range(20)]
+            )
+            await wait_matched(db, {"vacancy": 20, "resume": 20})
+            assert standby.consumer is not None and standby.consumer.batches == 0
+            await active.stop()  # the standby becomes active; its index was built before any item existed
+            await publish(settings, [posting("vacancy", i) for i in range(20, 30)] + [closure("resume", 0, 5)])
+            await wait_matched(db, {"vacancy": 30, "resume": 19})
+            await settle(db, settings)
+            assert standby.consumer.batches > 0
+        finally:
+            await standby.stop()
+    assert await brute_force_check(db, MODEL) == 49

@@ -165,8 +165,21 @@ def _exposed_metric_names() -> set[str]:
     return names
 
 
-_PROMQL_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool",
-                    "offset", "inf", "nan"}
+_PROMQL_KEYWORDS = {
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "bool",
+    "offset",
+    "inf",
+    "nan",
+}
 
 
 def _promql_metric_names(expr: str) -> set[str]:
@@ -177,7 +190,7 @@ def _promql_metric_names(expr: str) -> set[str]:
     s = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", s)  # label lists
     names = set()
     for m in re.finditer(r"(?<![\w.$])[A-Za-z_:][A-Za-z0-9_:]*", s):
-        if s[m.end():].lstrip().startswith("(") or m.group().lower() in _PROMQL_KEYWORDS:
+        if s[m.end() :].lstrip().startswith("(") or m.group().lower() in _PROMQL_KEYWORDS:
             continue  # a function or aggregation, or a keyword
         names.add(m.group())
     return names
@@ -617,8 +630,11 @@ def _k8s_patch_files() -> set[Path]:
 def _k8s_by_kind(kind: str) -> dict[str, dict[str, Any]]:
     """Full resources of one kind by name (kustomize patches left out)."""
     patches = _k8s_patch_files()
-    return {doc["metadata"]["name"]: doc for path, doc in _k8s_docs()
-            if doc.get("kind") == kind and path.resolve() not in patches}
+    return {
+        doc["metadata"]["name"]: doc
+        for path, doc in _k8s_docs()
+        if doc.get("kind") == kind and path.resolve() not in patches
+    }
 
 
 def test_k8s_manifests() -> None:
@@ -718,8 +734,10 @@ def test_checker_rejects_unknown_metrics() -> None:
     assert _promql_metric_names(
         'histogram_quantile(0.99, sum by (le, worker) (rate(careerrank_stage_duration_seconds_bucket{worker="x"}[5m])))'
     ) == {"careerrank_stage_duration_seconds_bucket"}
-    assert _promql_metric_names("up{job=~\"a|b\"} == 0 and on (job) absent(foo) or 1e3 > bar offset 5m") == {
-        "up", "foo", "bar"
+    assert _promql_metric_names('up{job=~"a|b"} == 0 and on (job) absent(foo) or 1e3 > bar offset 5m') == {
+        "up",
+        "foo",
+        "bar",
     }
     assert _metric_problems([("ok", "rate(careerrank_events_total[5m])")]) == []
     for bad in (
@@ -734,14 +752,24 @@ def test_checker_rejects_unknown_metrics() -> None:
 
 
 def test_checker_rejects_broken_compose() -> None:
-    ok = {"services": {"db": {"healthcheck": {"test": ["CMD", "true"]}}, "app": {"depends_on": {"db": {
-        "condition": "service_healthy"}}}}}
+    ok = {
+        "services": {
+            "db": {"healthcheck": {"test": ["CMD", "true"]}},
+            "app": {"depends_on": {"db": {"condition": "service_healthy"}}},
+        }
+    }
     assert _compose_problems(ok) == []
     assert _compose_problems({"services": {"app": {"depends_on": ["db"]}}})
     assert _compose_problems({"services": {"db": {}, "app": {"depends_on": {"db": {"condition": "service_healthy"}}}}})
     assert _compose_problems({"services": {"db": {}, "app": {"depends_on": {"db": {"condition": "healthy"}}}}})
-    assert _compose_problems({"services": {"m": {"restart": "always"}, "app": {"depends_on": {"m": {
-        "condition": "service_completed_successfully"}}}}})
+    assert _compose_problems(
+        {
+            "services": {
+                "m": {"restart": "always"},
+                "app": {"depends_on": {"m": {"condition": "service_completed_successfully"}}},
+            }
+        }
+    )
     assert _compose_problems({"services": {"a": {"depends_on": ["b"]}, "b": {"depends_on": ["a"]}}})
     assert _compose_problems({"services": {"g": {"profiles": ["x"]}, "app": {"depends_on": ["g"]}}})
 

@@ -242,7 +242,7 @@ def make_batch(sim: Simulation, ops: dict[str, KindOps], rng: np.random.Generato
     return batch
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
     k=st.sampled_from([1, 3, 10]),
@@ -261,7 +261,7 @@ def test_incremental_lists_equal_brute_force(data: st.DataObject, k: int, dim: i
 
 @pytest.mark.parametrize(
     ("seed", "row_chunk"),
-    [(1, ranking.ROW_CHUNK), (3, 7), (4, 1)],
+    [(1, ranking.ROW_CHUNK), (4, 1)],
 )
 def test_long_random_run_equals_brute_force(seed: int, row_chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Small ROW_CHUNK values push entering_candidates across many row blocks.

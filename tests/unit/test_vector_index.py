@@ -213,13 +213,16 @@ def test_random_operations_stay_aligned(ops: list[tuple[str, list[str]]], seed: 
         assert [row[0] for row in found] == ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ItemIndex.upsert with the same id twice in one call appends two rows: ids and _pos disagree "
-    "(the matcher dedupes its batches, so this is latent)",
-)
 def test_upsert_with_repeated_id_in_one_call_keeps_one_row() -> None:
     index = ItemIndex(2)
-    index.upsert(["a", "a"], [at(1), at(2)], np.asarray([[1, 0], [0, 1]], dtype=np.float32))
+    flags = index.upsert(["a", "a"], [at(1), at(2)], np.asarray([[1, 0], [0, 1]], dtype=np.float32))
+    assert flags == [False, False]  # the state before the call
     assert index.ids == ["a"]
+    assert index.version_of("a") == at(2)
     np.testing.assert_array_equal(index.vectors(), [[0, 1]])
+    flags = index.upsert(["b", "a", "b"], [at(3), at(4), at(5)], np.eye(3, 2, dtype=np.float32))
+    assert flags == [False, True, False]
+    assert_aligned(
+        index,
+        {"a": (at(4), np.asarray([0, 1]), float("-inf")), "b": (at(5), np.asarray([0, 0]), float("-inf"))},
+    )

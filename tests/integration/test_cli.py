@@ -1,0 +1,71 @@
+"""The operator commands against the real services: publish files, read matches, inspect dead letters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from careerrank.settings import Settings
+from tests.integration.pipeline import brute_force_check, running_workers, settle, wait_matched
+from tests.paths import FIXTURES_DIR
+
+pytestmark = pytest.mark.integration
+
+
+def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CAREERRANK_AMQP__PREFIX": settings.amqp.prefix,
+        "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
+        "CAREERRANK_MODEL__NAME": settings.model.name,
+        "CAREERRANK_AMQP__DELIVERY_LIMIT": str(settings.amqp.delivery_limit),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "careerrank", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_publish_generated_jsonl_and_hh_dumps_then_read_matches(
+    settings: Settings, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    generated = cli(settings, "generate", "--vacancies", "40", "--resumes", "30", "--seed", "3", "--out", str(tmp_path))
+    assert generated.returncode == 0, generated.stderr
+    events_path = Path(json.loads(generated.stdout)["events"])
+
+    async with running_workers(settings):
+        published = cli(
+            settings,
+            "publish",
+            str(events_path),
+            str(FIXTURES_DIR / "hh_vacancies.csv"),
+            str(FIXTURES_DIR / "hh_resumes.csv"),
+        )
+        assert published.returncode == 0, published.stderr
+        summary = json.loads(published.stdout)
+        counts = [f["published"] for f in summary["files"]]
+        assert counts[0] == 70 and all(c > 0 for c in counts)
+        vacancies = 40 + counts[1]
+        resumes = 30 + counts[2]
+        await wait_matched(db, {"vacancy": vacancies, "resume": resumes})
+        await settle(db, settings)
+
+    # Nothing from an empty cell became the word "nan"; no HTML survived.
+    assert await db.fetchval("SELECT count(*) FROM vacancies WHERE body ~* '\\mnan\\M' OR title ~* '\\mnan\\M'") == 0
+    assert await db.fetchval("SELECT count(*) FROM resumes WHERE body ~ '<[a-z/][^>]*>'") == 0
+    assert await brute_force_check(db, settings.model.name) == vacancies + resumes
+
+    shown = cli(settings, "matches", "--vacancy", "syn-v-3-0", "--json")
+    assert shown.returncode == 0, shown.stderr
+    rows = json.loads(shown.stdout)
+    assert [r["rank"] for r in rows] == list(range(1, 11))
+    assert rows == sorted(rows, key=lambda r: -r["score"])
+    assert cli(settings, "matches", "--resume", "no-such-id").returncode == 1
+
+    listed = cli(settings, "dead-letters", "list")
+    assert listed.returncode == 0 and listed.stdout == ""

@@ -1,0 +1,383 @@
+"""BatchConsumer: micro-batch limits, pipelined commits, isolation of poison messages, drain on stop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aio_pika.exceptions import MessageProcessError
+from prometheus_client import CollectorRegistry
+
+from careerrank.metrics import PipelineMetrics
+from workers.consumer import BatchConsumer, BatchLimits
+
+WORKER = "test-worker"
+
+
+class FakeMessage:
+    """Settles once, like aio-pika's IncomingMessage: a second ack/nack raises."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.outcome: tuple[str, bool] | None = None
+
+    @property
+    def processed(self) -> bool:
+        return self.outcome is not None
+
+    def _settle(self, outcome: tuple[str, bool]) -> None:
+        if self.outcome is not None:
+            raise MessageProcessError("Message already processed", self)  # type: ignore[arg-type]
+        self.outcome = outcome
+
+    async def ack(self, multiple: bool = False) -> None:
+        self._settle(("ack", False))
+
+    async def nack(self, multiple: bool = False, requeue: bool = True) -> None:
+        self._settle(("nack", requeue))
+
+    def __repr__(self) -> str:
+        return f"FakeMessage({self.body!r})"
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.callback: Callable[[Any], Awaitable[None]] | None = None
+        self.cancelled: list[str] = []
+
+    async def consume(self, callback: Callable[[Any], Awaitable[None]]) -> str:
+        self.callback = callback
+        return "ctag-1"
+
+    async def cancel(self, tag: str) -> None:
+        self.cancelled.append(tag)
+
+    async def deliver(self, *messages: FakeMessage) -> None:
+        assert self.callback is not None, "not consuming"
+        for message in messages:
+            await self.callback(message)
+
+
+class Handler:
+    """Acks after commit. Bodies steer failures: b"poison" fails any batch it is in, even alone;
+    b"flaky" fails batches with others (non-transient) and alone raises a transient error;
+    b"invalid" is dead-lettered in prepare, as the workers do with unparsable bodies."""
+
+    def __init__(self) -> None:
+        self.prepared: list[list[bytes]] = []
+        self.committed: list[list[bytes]] = []
+        self.rejected: list[tuple[bytes, str]] = []
+        self.dead_lettered: list[bytes] = []
+        self.commit_gate: asyncio.Event | None = None
+        self.on_prepare: Callable[[list[FakeMessage]], Awaitable[None]] | None = None
+        self.transient_commits = 0  # the next N commits raise a transient error
+
+    async def prepare(self, messages: list[FakeMessage]) -> list[FakeMessage]:
+        self.prepared.append([m.body for m in messages])
+        if self.on_prepare is not None:
+            await self.on_prepare(messages)
+        kept = []
+        for message in messages:
+            if message.body == b"invalid":
+                self.dead_lettered.append(message.body)
+                await message.ack()
+            else:
+                kept.append(message)
+        if any(m.body == b"poison-prepare" for m in messages):
+            raise ValueError("cannot prepare")
+        return kept
+
+    async def commit(self, prepared: list[FakeMessage]) -> None:
+        if self.commit_gate is not None:
+            await self.commit_gate.wait()
+        if self.transient_commits:
+            self.transient_commits -= 1
+            raise ConnectionError("database restarting")
+        bodies = [m.body for m in prepared]
+        if b"poison" in bodies:
+            raise ValueError("constraint violated")
+        if b"flaky" in bodies:
+            if len(bodies) > 1:
+                raise ValueError("batch failed")
+            raise ConnectionError("connection lost")
+        self.committed.append(bodies)
+        for message in prepared:
+            if not message.processed:
+                await message.ack()
+
+    async def reject(self, message: FakeMessage, reason: str) -> None:
+        self.rejected.append((message.body, reason))
+        await message.ack()
+
+
+def make(
+    max_batch: int = 10, max_wait_s: float = 0.05
+) -> tuple[BatchConsumer[Any], FakeQueue, Handler, PipelineMetrics]:
+    queue, handler = FakeQueue(), Handler()
+    metrics = PipelineMetrics(CollectorRegistry())
+    consumer: BatchConsumer[Any] = BatchConsumer(
+        WORKER,
+        queue,
+        handler,
+        BatchLimits(max_batch, max_wait_s),
+        metrics,  # type: ignore[arg-type]
+    )
+    return consumer, queue, handler, metrics
+
+
+def msgs(*bodies: str) -> list[FakeMessage]:
+    return [FakeMessage(b.encode()) for b in bodies]
+
+
+async def settled(messages: list[FakeMessage], consumer: BatchConsumer[Any], within_s: float = 2.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not all(m.processed for m in messages):
+        if consumer.failed is not None or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.005)
+
+
+def sample(metrics: PipelineMetrics, name: str, **labels: str) -> float:
+    return metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+# --- _collect -------------------------------------------------------------------------------------------
+
+
+async def test_collect_takes_at_most_max_batch() -> None:
+    consumer, _, _, _ = make(max_batch=10, max_wait_s=2.0)
+    for message in msgs(*(str(i) for i in range(25))):
+        consumer._inbox.put_nowait(message)  # type: ignore[arg-type]
+    started = time.monotonic()
+    first, second = await consumer._collect(), await consumer._collect()
+    # Full batches go at once, without waiting for max_wait.
+    assert time.monotonic() - started < 1.0
+    consumer._stopping.set()  # and the partial rest without waiting either
+    third = await consumer._collect()
+    assert [len(first), len(second), len(third)] == [10, 10, 5]
+    assert [m.body for m in first + second + third] == [str(i).encode() for i in range(25)]
+
+
+async def test_collect_waits_max_wait_for_a_partial_batch() -> None:
+    consumer, _, _, _ = make(max_batch=10, max_wait_s=0.1)
+    consumer._inbox.put_nowait(FakeMessage(b"a"))  # type: ignore[arg-type]
+    started = time.monotonic()
+    batch = await consumer._collect()
+    elapsed = time.monotonic() - started
+    assert [m.body for m in batch] == [b"a"]
+    assert 0.09 <= elapsed < 1.0
+
+
+async def test_collect_adds_messages_arriving_within_max_wait() -> None:
+    consumer, _, _, _ = make(max_batch=3, max_wait_s=2.0)
+    consumer._inbox.put_nowait(FakeMessage(b"a"))  # type: ignore[arg-type]
+
+    async def late() -> None:
+        for body in (b"b", b"c", b"d"):
+            await asyncio.sleep(0.02)
+            consumer._inbox.put_nowait(FakeMessage(body))  # type: ignore[arg-type]
+
+    feeder = asyncio.create_task(late())
+    started = time.monotonic()
+    batch = await consumer._collect()
+    # Returns as soon as the batch is full, long before max_wait.
+    assert time.monotonic() - started < 1.0
+    assert [m.body for m in batch] == [b"a", b"b", b"c"]
+    await feeder
+    consumer._stopping.set()  # skip the wait for company
+    assert [m.body for m in await consumer._collect()] == [b"d"]
+
+
+async def test_collect_with_zero_wait_takes_what_is_there() -> None:
+    consumer, _, _, _ = make(max_batch=10, max_wait_s=0.0)
+    for message in msgs("a", "b", "c"):
+        consumer._inbox.put_nowait(message)  # type: ignore[arg-type]
+    assert [m.body for m in await consumer._collect()] == [b"a", b"b", b"c"]
+
+
+async def test_collect_waits_for_a_first_message_then_wakes_on_stop() -> None:
+    consumer, _, _, _ = make()
+    collecting = asyncio.create_task(consumer._collect())
+    await asyncio.sleep(0.05)
+    assert not collecting.done()  # max_wait only starts with the first message
+    await consumer.stop(timeout_s=1.0)
+    assert await asyncio.wait_for(collecting, 1.0) == []
+
+
+async def test_collect_after_stop_drains_the_inbox_then_returns_empty() -> None:
+    consumer, _, _, _ = make(max_batch=2, max_wait_s=5.0)
+    for message in msgs("a", "b", "c"):
+        consumer._inbox.put_nowait(message)  # type: ignore[arg-type]
+    consumer._stopping.set()
+    started = time.monotonic()
+    assert len(await consumer._collect()) == 2
+    assert len(await consumer._collect()) == 1  # no max_wait once stopping
+    assert await consumer._collect() == []
+    assert time.monotonic() - started < 1.0
+
+
+# --- the consume loop -----------------------------------------------------------------------------------
+
+
+async def test_consumes_in_batches_acks_after_commit_and_stops() -> None:
+    consumer, queue, handler, metrics = make(max_batch=4, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs(*(f"m{i}" for i in range(10)))
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    drained = await consumer.stop(timeout_s=1.0)
+    assert drained < 1.0
+    assert queue.cancelled == ["ctag-1"]
+    assert [b for committed in handler.committed for b in committed] == [m.body for m in batch]
+    assert all(len(c) <= 4 for c in handler.committed)
+    assert all(m.outcome == ("ack", False) for m in batch)
+    assert consumer.batches == len(handler.committed)
+    assert sample(metrics, "careerrank_batch_size_count", worker=WORKER) == consumer.batches
+    assert sample(metrics, "careerrank_batch_size_sum", worker=WORKER) == 10
+    assert consumer.failed is None
+
+
+async def test_prepare_of_next_batch_overlaps_commit_of_previous() -> None:
+    consumer, queue, handler, _ = make(max_batch=1, max_wait_s=0.0)
+    handler.commit_gate = asyncio.Event()
+
+    async def open_gate_on_second_prepare(messages: list[FakeMessage]) -> None:
+        if len(handler.prepared) == 2:
+            handler.commit_gate.set()  # type: ignore[union-attr]
+
+    handler.on_prepare = open_gate_on_second_prepare
+    await consumer.start()
+    batch = msgs("a", "b")
+    await queue.deliver(*batch)
+    # Batch 1's commit waits for batch 2's prepare: without pipelining this would never settle.
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert handler.committed == [[b"a"], [b"b"]]
+
+
+async def test_commits_stay_in_order_when_the_first_is_slow() -> None:
+    consumer, queue, handler, _ = make(max_batch=2, max_wait_s=0.0)
+    commit = handler.commit
+
+    async def slow_first_commit(prepared: list[FakeMessage]) -> None:
+        await asyncio.sleep(0.05 if prepared[0].body == b"0" else 0)
+        await commit(prepared)
+
+    handler.commit = slow_first_commit  # type: ignore[method-assign]
+    await consumer.start()
+    batch = msgs(*(str(i) for i in range(9)))
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert [b for committed in handler.committed for b in committed] == [m.body for m in batch]
+
+
+async def test_commit_failure_isolates_the_poison_message() -> None:
+    consumer, queue, handler, metrics = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("a", "poison", "c")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert handler.committed == [[b"a"], [b"c"]]
+    assert handler.rejected == [(b"poison", "processing error: ValueError")]
+    assert [m.outcome for m in batch] == [("ack", False)] * 3
+    assert sample(metrics, "careerrank_batch_errors_total", worker=WORKER) == 1
+    assert consumer.failed is None
+
+
+async def test_prepare_failure_isolates_the_poison_message() -> None:
+    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("a", "poison-prepare", "c")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert handler.prepared[0] == [b"a", b"poison-prepare", b"c"]
+    assert handler.committed == [[b"a"], [b"c"]]
+    assert handler.rejected == [(b"poison-prepare", "processing error: ValueError")]
+    # The reason names the error type only: no message content.
+    assert all(b"poison" not in reason.encode() for _, reason in handler.rejected)
+
+
+async def test_transient_error_in_isolation_requeues_the_message() -> None:
+    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("a", "flaky")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert handler.committed == [[b"a"]]
+    assert batch[1].outcome == ("nack", True)
+    assert handler.rejected == []
+
+
+async def test_transient_commit_error_retries_the_same_batch() -> None:
+    consumer, queue, handler, metrics = make(max_batch=10, max_wait_s=0.01)
+    handler.transient_commits = 1
+    await consumer.start()
+    batch = msgs("a", "b")
+    await queue.deliver(*batch)
+    await settled(batch, consumer, within_s=3.0)
+    await consumer.stop(timeout_s=1.0)
+    # Held and retried after a backoff, not split, not requeued, not counted as a failed batch.
+    assert handler.committed == [[b"a", b"b"]]
+    assert len(handler.prepared) == 1
+    assert [m.outcome for m in batch] == [("ack", False)] * 2
+    assert sample(metrics, "careerrank_batch_errors_total", worker=WORKER) == 0
+
+
+async def test_stop_timeout_cancels_and_returns_unbatched_messages() -> None:
+    consumer, queue, handler, _ = make(max_batch=1, max_wait_s=0.0)
+    handler.commit_gate = asyncio.Event()  # never opens: commits hang
+    await consumer.start()
+    batch = msgs("a", "b", "c")
+    await queue.deliver(*batch)
+    await asyncio.sleep(0.05)
+    drained = await consumer.stop(timeout_s=0.1)
+    assert 0.1 <= drained < 1.0
+    assert queue.cancelled == ["ctag-1"]
+    # a: its commit was cancelled; b: prepared, waiting its turn. Both go back when the channel closes.
+    assert batch[0].outcome is None
+    assert batch[1].outcome is None
+    # c: never batched, handed back to the broker at once.
+    assert batch[2].outcome == ("nack", True)
+    assert handler.committed == []
+
+
+async def test_isolation_skips_messages_the_failed_batch_already_settled() -> None:
+    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("invalid", "a", "poison")
+    await queue.deliver(*batch)
+    await settled(batch, consumer, within_s=0.5)
+    # A later batch is still consumed: the loop survived.
+    more = msgs("b")
+    await queue.deliver(*more)
+    await settled(more, consumer, within_s=0.5)
+    failed = consumer.failed
+    await consumer.stop(timeout_s=1.0)
+    assert failed is None
+    assert handler.dead_lettered == [b"invalid"]
+    assert handler.rejected == [(b"poison", "processing error: ValueError")]
+    assert handler.committed == [[b"a"], [b"b"]]
+
+
+async def test_message_that_cannot_be_dead_lettered_is_requeued() -> None:
+    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+
+    async def dead_letter_store_down(message: FakeMessage, reason: str) -> None:
+        raise RuntimeError("dead-letter store down")
+
+    handler.reject = dead_letter_store_down  # type: ignore[method-assign]
+    await consumer.start()
+    batch = msgs("a", "poison")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    failed = consumer.failed
+    await consumer.stop(timeout_s=1.0)
+    assert failed is None
+    assert handler.committed == [[b"a"]]
+    assert batch[1].outcome == ("nack", True)
