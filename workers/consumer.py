@@ -135,7 +135,7 @@ class BatchConsumer(Generic[P]):
         """Wait for a first message (or stop), then take more until the batch is full or max_wait passes."""
         first: AbstractIncomingMessage | None = None
         while first is None:
-            if self._stopping.is_set() and self._inbox.empty():
+            if self._stopping.is_set():  # no new batch once stopping; the rest goes back unacked
                 return []
             getter = asyncio.ensure_future(self._inbox.get())
             stopper = asyncio.ensure_future(self._stopping.wait())
@@ -145,8 +145,6 @@ class BatchConsumer(Generic[P]):
                 first = getter.result()
             else:
                 getter.cancel()
-                if not self._inbox.empty():
-                    first = self._inbox.get_nowait()
         batch = [first]
         deadline = time.monotonic() + self._limits.max_wait_s
         while len(batch) < self._limits.max_batch:
