@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--resume", metavar="ID")
     top.add_argument("--json", action="store_true")
 
+    ev = sub.add_parser("eval", help="match quality of retrieval setups on a labelled set (the seed's table)")
+    ev.add_argument("--dataset", choices=["synthetic", "superjob"], default="synthetic")
+    ev.add_argument("--models", nargs="*", default=["default"], help="sentence-transformers names or local paths")
+    ev.add_argument("--vacancies", type=int, default=1000, help="synthetic set size")
+    ev.add_argument("--resumes", type=int, default=1000, help="synthetic set size")
+    ev.add_argument("--out", type=Path, default=Path("results/quality"))
+
     dl = sub.add_parser("dead-letters", help="list, show or replay dead letters")
     dl.add_argument("action", choices=["list", "show", "replay"])
     dl.add_argument("ids", nargs="*", type=int)
@@ -91,6 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from careerrank.commands import dead_letters_command
 
         return asyncio.run(dead_letters_command(settings, args.action, args.ids, args.all))
+    if command == "eval":
+        from careerrank import quality
+
+        data = quality.synthetic(args.vacancies, args.resumes) if args.dataset == "synthetic" else quality.superjob()
+        rows = quality.evaluate(data, quality.standard_setups(args.models))
+        md, js = quality.write(args.out, args.dataset, data.name, rows, {"models": args.models})
+        print(quality.markdown(data.name, rows))
+        print(json.dumps({"markdown": str(md), "json": str(js)}))
+        return 0
     if command == "demo":
         from careerrank.demo import run_demo
 

@@ -118,9 +118,40 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class CompositeEncoder:
+    """Several encoders side by side: ``a@0.7+b@0.3``.
+
+    Each part's unit vector is scaled by the square root of its weight and concatenated, so the inner
+    product of two composite vectors is the weighted sum of the parts' cosines — a hybrid of a dense
+    and a lexical channel that the exact index and the incremental matcher handle unchanged.
+    """
+
+    def __init__(self, parts: list[tuple[Encoder, float]]) -> None:
+        total = sum(w for _, w in parts)
+        self._parts = [(e, float(np.sqrt(w / total))) for e, w in parts]
+        self.dim = sum(e.dim for e, _ in parts)
+        self.device = parts[0][0].device
+        self.name = "+".join(f"{e.name}@{w / total:g}" for e, w in parts)
+
+    def encode(self, texts: list[str]) -> Vectors:
+        return np.ascontiguousarray(np.hstack([scale * e.encode(texts) for e, scale in self._parts]), np.float32)
+
+
+def _split_composite(name: str) -> list[tuple[str, float]]:
+    parts = []
+    for piece in name.split("+"):
+        part, _, weight = piece.partition("@")
+        parts.append((part, float(weight) if weight else 1.0))
+    return parts
+
+
 def model_id(settings: ModelSettings) -> str:
     """The name vectors are stored under, known without loading the model (the matcher needs it)."""
     name = settings.name
+    if "+" in name:
+        parts = _split_composite(name)
+        total = sum(w for _, w in parts)
+        return "+".join(f"{model_id(settings.model_copy(update={'name': p}))}@{w / total:g}" for p, w in parts)
     if name == "default":
         return DEFAULT_MODEL_ID
     if name.startswith("hashing"):
@@ -133,7 +164,11 @@ def load_encoder(settings: ModelSettings) -> Encoder:
     """Build the configured encoder and warm it up (the first call pays for lazy initialisation)."""
     name = settings.name
     encoder: Encoder
-    if name.startswith("hashing"):
+    if "+" in name:
+        encoder = CompositeEncoder(
+            [(load_encoder(settings.model_copy(update={"name": p})), w) for p, w in _split_composite(name)]
+        )
+    elif name.startswith("hashing"):
         _, _, dim = name.partition("-")
         encoder = HashingEncoder(int(dim) if dim else 256)
     else:

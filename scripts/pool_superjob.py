@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Builds the judging pool for the SuperJob sample: 30 vacancies and 30 resumes drawn with a fixed seed,
+each with the union of the top-10 candidates of every setup compared (pooled evaluation, as TREC does).
+
+    .venv/bin/python scripts/pool_superjob.py --models default [MODEL ...]
+
+Writes datasets/superjob_pool.jsonl (one line per query: direction, query id, candidate ids) and
+datasets/judging/<direction>-<n>.md sheets showing the texts a judge reads. Pairs judged before are kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from careerrank import logs
+from careerrank.quality import EncodeCache, standard_setups, superjob
+from careerrank.quality.metrics import top_k
+from schemas import Upsert
+
+OUT = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def snippet(event: Upsert, chars: int) -> str:
+    text = " ".join(event.text.split())
+    skills = ", ".join(event.skills[:15])
+    salary = f"{event.salary_from or ''}–{event.salary_to or ''} {event.currency}" if event.salary_from else "—"
+    exp = "—" if event.experience_years is None else f"{event.experience_years:g}"
+    return (
+        f"**{event.title}** · город: {event.city or '—'} · опыт: {exp} · зарплата: {salary}\n"
+        f"навыки: {skills or '—'}\n{text[:chars]}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", nargs="*", default=["default"])
+    ap.add_argument("--queries", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args()
+    logs.configure("WARNING")
+    data = superjob(judgments=Path("/nonexistent"))
+    rng = random.Random(args.seed)
+    v_queries = rng.sample(range(len(data.vacancies)), args.queries)
+    r_queries = rng.sample(range(len(data.resumes)), args.queries)
+    pools: dict[tuple[str, int], set[int]] = {}
+    cache = EncodeCache()
+    for setup in standard_setups(args.models):
+        scores = setup.run(data.vacancies, data.resumes, cache).scores
+        for i, row in zip(v_queries, top_k(scores[v_queries], 10), strict=True):
+            pools.setdefault(("vacancy_to_resume", i), set()).update(int(j) for j in row)
+        for i, row in zip(r_queries, top_k(scores.T[r_queries], 10), strict=True):
+            pools.setdefault(("resume_to_vacancy", i), set()).update(int(j) for j in row)
+    (OUT / "judging").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for n, ((direction, i), cands) in enumerate(sorted(pools.items())):
+        src, dst = (
+            (data.vacancies, data.resumes) if direction == "vacancy_to_resume" else (data.resumes, data.vacancies)
+        )
+        query = src[i]
+        ordered = sorted(cands, key=lambda j: dst[j].id)
+        lines.append(
+            json.dumps({"direction": direction, "query": query.id, "candidates": [dst[j].id for j in ordered]})
+        )
+        sheet = [f"# {direction}: {query.id}", "", "## Query", snippet(query, 900), "", "## Candidates"]
+        for j in ordered:
+            sheet += ["", f"### {dst[j].id}", snippet(dst[j], 300)]
+        (OUT / "judging" / f"{direction}-{n:02d}.md").write_text("\n".join(sheet) + "\n", encoding="utf-8")
+    (OUT / "superjob_pool.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sizes = [len(c) for c in pools.values()]
+    print(json.dumps({"queries": len(pools), "pairs": sum(sizes), "max_pool": max(sizes), "min_pool": min(sizes)}))
+
+
+if __name__ == "__main__":
+    main()
