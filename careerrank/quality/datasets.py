@@ -76,8 +76,8 @@ def synthetic(n_vacancies: int = 1000, n_resumes: int = 450, seed: int = 11, que
 
 def superjob(judgments: Path = JUDGMENTS, data_dir: Path = SUPERJOB_DIR) -> LabelledSet:
     """The real sample with the hand judgments in ``datasets/`` (rules in ``datasets/JUDGING.md``)."""
-    vacancies = list(read_events(data_dir / "vacancies.csv"))
-    resumes = list(read_events(data_dir / "resumes.csv"))
+    vacancies = [e for e in read_events(data_dir / "vacancies.csv") if isinstance(e, Upsert)]
+    resumes = [e for e in read_events(data_dir / "resumes.csv") if isinstance(e, Upsert)]
     grades: dict[tuple[str, str, str], int] = {}
     files = sorted(judgments.glob("*.jsonl")) if judgments.is_dir() else [judgments] if judgments.exists() else []
     for path in files:

@@ -84,10 +84,7 @@ class EncodeCache:
             encoder = self.encoder(model)
             texts = [prefix + builder(e) for e in events]
             started = time.perf_counter()
-            if normalise:
-                vectors = encoder.encode(texts)
-            else:
-                vectors = _encode_raw(encoder, texts)
+            vectors = encoder.encode(texts) if normalise else _encode_raw(encoder, texts)
             self.vectors[key] = (vectors, time.perf_counter() - started)
         return self.vectors[key]
 
