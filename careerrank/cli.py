@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="match quality of retrieval setups on a labelled set (the seed's table)")
     ev.add_argument("--dataset", choices=["synthetic", "superjob"], default="synthetic")
-    ev.add_argument("--models", nargs="*", default=["default"], help="sentence-transformers names or local paths")
+    ev.add_argument(
+        "--models", nargs="*", default=["default", "use-multilingual"], help="encoder names or local model paths"
+    )
     ev.add_argument("--vacancies", type=int, default=1000, help="synthetic set size")
     ev.add_argument("--resumes", type=int, default=1000, help="synthetic set size")
     ev.add_argument("--out", type=Path, default=Path("results/quality"))

