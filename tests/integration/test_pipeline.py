@@ -107,24 +107,27 @@ async def test_out_of_order_events_keep_the_newest(settings: Settings, db: async
 
 
 @pytest.mark.slow
-async def test_superjob_sample_with_the_default_model(settings: Settings, db: asyncpg.Connection) -> None:
-    """The real encoder on real Russian postings: lists equal a brute-force computation."""
+@pytest.mark.parametrize(("model", "stored_as", "dim"), [("default", "use-multilingual", 512),
+                                                          ("all-MiniLM-L6-v2", "all-MiniLM-L6-v2", 384)])
+async def test_superjob_sample_with_real_encoders(
+    settings: Settings, db: asyncpg.Connection, model: str, stored_as: str, dim: int
+) -> None:
+    """The real encoders (the default, and a sentence-transformers model) on real Russian postings."""
     from itertools import islice
 
-    from careerrank.encoders import DEFAULT_MODEL_ID
     from careerrank.sources import read_events
     from tests.paths import SUPERJOB_DIR
 
-    real = settings.model_copy(update={"model": settings.model.model_copy(update={"name": "default"})})
+    real = settings.model_copy(update={"model": settings.model.model_copy(update={"name": model})})
     events = list(islice(read_events(SUPERJOB_DIR / "vacancies.csv"), 40))
     events += list(islice(read_events(SUPERJOB_DIR / "resumes.csv"), 25))
     async with running_workers(real):
         await publish(real, events)
         await wait_matched(db, {"vacancy": 40, "resume": 25}, timeout_s=110)
         await settle(db, real)
-    assert await db.fetchval("SELECT DISTINCT model FROM embeddings") == DEFAULT_MODEL_ID
-    assert await db.fetchval("SELECT DISTINCT dim FROM embeddings") == 384
-    assert await brute_force_check(db, DEFAULT_MODEL_ID) == 65
+    assert await db.fetchval("SELECT DISTINCT model FROM embeddings") == stored_as
+    assert await db.fetchval("SELECT DISTINCT dim FROM embeddings") == dim
+    assert await brute_force_check(db, stored_as) == 65
 
 
 async def test_standby_matcher_takes_over_with_an_up_to_date_index(settings: Settings, db: asyncpg.Connection) -> None:

@@ -107,6 +107,7 @@ def test_hashing_ngram_size_matters() -> None:
     ("name", "expected"),
     [
         ("default", DEFAULT_MODEL_ID),
+        ("all-MiniLM-L6-v2", "all-MiniLM-L6-v2"),
         ("hashing", "hashing-256"),
         ("hashing-64", "hashing-64"),
         (
