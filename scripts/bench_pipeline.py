@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from careerrank.commands import publish_events
 from careerrank.demo import start_worker, stop_worker, wait_for_consumers
-from careerrank.encoders import load_encoder
+from careerrank.encoders import load_encoder, model_id
 from careerrank.settings import Settings
 from careerrank.storage import apply_migrations, drop_database, ensure_database
 from careerrank.storage.postings import KINDS, TABLES
