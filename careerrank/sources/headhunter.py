@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from careerrank.cleaning import clean_cell, detect_language, is_null, parse_salary, parse_years
+from careerrank.cleaning import clean_cell, is_null, parse_salary, parse_years
 from careerrank.sources.records import PostingKind, SourceError, build_posting, csv_rows, find_column
 from schemas import Upsert
 
@@ -181,7 +181,6 @@ def vacancy_fields(columns: Columns, row: Mapping[str, str]) -> dict[str, Any]:
         "currency": currency,
         "city": columns.get(row, "city") or None,
         "experience_years": _experience(columns.get(row, "experience")),
-        "language": detect_language(f"{title}\n{text}\n{' '.join(skills)}"),
     }
 
 
@@ -218,7 +217,6 @@ def resume_fields(columns: Columns, row: Mapping[str, str]) -> dict[str, Any]:
         "currency": currency,
         "city": city_of(columns.get(row, "city")),
         "experience_years": parse_years(columns.get(row, "experience")[:80]),
-        "language": detect_language(f"{title}\n{text}\n{' '.join(skills)}"),
     }
 
 

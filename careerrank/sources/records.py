@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from careerrank.cleaning import detect_language
 from schemas import Closure, ResumeUpserted, Upsert, VacancyUpserted
 from schemas.envelope import describe_errors
 
@@ -97,6 +98,8 @@ def build_posting(
     content["text"] = str(content.get("text", ""))[:MAX_TEXT_CHARS]
     content["title"] = str(content.get("title", ""))[:MAX_TITLE_CHARS]
     content["skills"] = [s[:MAX_SKILL_CHARS] for s in content.get("skills", [])][:MAX_SKILLS]
+    if "language" not in content:
+        content["language"] = detect_language(f"{content['title']}\n{content['text']}\n{' '.join(content['skills'])}")
     content["occurred_at"] = occurred_at
     content["id"] = item_id
     model = VacancyUpserted if kind == "vacancy" else ResumeUpserted

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from careerrank.cleaning import clean_cell, detect_language, parse_salary, parse_years
+from careerrank.cleaning import clean_cell, parse_salary, parse_years
 from careerrank.sources.records import (
     PostingKind,
     SourceError,
@@ -99,7 +99,6 @@ def vacancy_fields(row: Mapping[str, str]) -> dict[str, Any]:
         "currency": currency,
         "city": city_from_address(clean_cell(row.get("address"))),
         "experience_years": parse_years(clean_cell(row.get("experience"))),
-        "language": detect_language(f"{title}\n{text}"),
     }
 
 
@@ -205,7 +204,6 @@ def resume_fields(row: Mapping[str, str]) -> dict[str, Any]:
         "currency": currency,
         "city": city or None,
         "experience_years": parse_years(clean_cell(row.get("experience_length"))),
-        "language": detect_language(f"{title}\n{text}\n{' '.join(skills)}"),
     }
 
 
