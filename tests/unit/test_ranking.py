@@ -7,11 +7,9 @@ The simulation below replays ``workers.matcher.Matcher._rematch`` (``_apply``, t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import faiss
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,13 +25,7 @@ EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 TOL = 1e-5
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_faiss() -> Iterator[None]:
-    # Tiny indexes: FAISS's OpenMP threads only fight numpy's BLAS threads for the cores (10x slower).
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    yield
-    faiss.omp_set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_threaded_faiss")
 
 
 def opposite(kind: str) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import faiss
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,12 +14,7 @@ from careerrank.vector_index import ItemIndex, gpu_available
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_faiss() -> Iterator[None]:
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    yield
-    faiss.omp_set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_threaded_faiss")
 
 
 def at(seconds: int) -> datetime:
