@@ -213,11 +213,9 @@ async def _current_updates(conn: asyncpg.Connection, kind: Kind, ids: set[str]) 
 
 
 def _update_message(update: IndexUpdate, published_at: float | None) -> aio_pika.Message:
+    # Carry the original event's publish time so the matcher can measure event-to-match latency.
     headers = {PUBLISHED_AT_HEADER: published_at} if published_at is not None else None
-    message = persistent_message(update.model_dump_json().encode(), message_id=f"{update.kind}:{update.id}")
-    if headers:
-        message.headers.update(headers)
-    return message
+    return persistent_message(update.model_dump_json().encode(), headers, message_id=f"{update.kind}:{update.id}")
 
 
 def _published_at(message: AbstractIncomingMessage) -> float | None:

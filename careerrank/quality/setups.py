@@ -47,15 +47,6 @@ def careful_text(max_chars: int) -> TextBuilder:
     return lambda event: embedding_text(event, max_chars)[0]
 
 
-def title_weighted_text(max_chars: int) -> TextBuilder:
-    """Title twice, then skills, then text: the title is what both sides agree on most."""
-    return lambda event: (
-        embedding_text(event, max_chars)[0]
-        if not event.title
-        else (event.title + ". " + embedding_text(event, max_chars)[0])
-    )
-
-
 @dataclass
 class EncodeCache:
     """Encoders loaded once and vectors computed once per (model, text builder, kind) in one run."""

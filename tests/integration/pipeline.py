@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -64,6 +65,18 @@ def posting(kind: str, n: int, seed: int = 0, version: int = 0, text: str | None
 def closure(kind: str, n: int, version: int) -> Closure:
     cls = VacancyClosed if kind == "vacancy" else ResumeClosed
     return cls(event_id=f"close-{kind}-{n}-{version}", occurred_at=T0 + timedelta(seconds=version), id=f"{kind[0]}{n}")
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment that makes a ``careerrank`` subprocess use this test's database and queues."""
+    return {
+        **os.environ,
+        "CAREERRANK_AMQP__PREFIX": settings.amqp.prefix,
+        "CAREERRANK_AMQP__DELIVERY_LIMIT": str(settings.amqp.delivery_limit),
+        "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
+        "CAREERRANK_MODEL__NAME": settings.model.name,
+        **extra,
+    }
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,22 +11,19 @@ import asyncpg
 import pytest
 
 from careerrank.settings import Settings
-from tests.integration.pipeline import brute_force_check, running_workers, settle, wait_matched
+from tests.integration.pipeline import brute_force_check, process_env, running_workers, settle, wait_matched
 from tests.paths import FIXTURES_DIR
 
 pytestmark = pytest.mark.integration
 
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CAREERRANK_AMQP__PREFIX": settings.amqp.prefix,
-        "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
-        "CAREERRANK_MODEL__NAME": settings.model.name,
-        "CAREERRANK_AMQP__DELIVERY_LIMIT": str(settings.amqp.delivery_limit),
-    }
     return subprocess.run(
-        [sys.executable, "-m", "careerrank", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "careerrank", *args],
+        env=process_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 import subprocess
@@ -13,21 +12,13 @@ import asyncpg
 import pytest
 
 from careerrank.settings import Settings
-from tests.integration.pipeline import brute_force_check, closure, posting, publish, settle, wait_matched
+from tests.integration.pipeline import brute_force_check, closure, posting, process_env, publish, settle, wait_matched
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CAREERRANK_AMQP__PREFIX": settings.amqp.prefix,
-        "CAREERRANK_AMQP__DELIVERY_LIMIT": str(settings.amqp.delivery_limit),
-        "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
-        "CAREERRANK_MODEL__NAME": settings.model.name,
-        "CAREERRANK_EMBEDDER__MAX_BATCH": "16",
-        "CAREERRANK_MATCHER__MAX_BATCH": "64",
-    }
+    return process_env(settings, CAREERRANK_EMBEDDER__MAX_BATCH="16", CAREERRANK_MATCHER__MAX_BATCH="64")
 
 
 def spawn(role: str, settings: Settings) -> subprocess.Popen[bytes]:
