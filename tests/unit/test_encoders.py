@@ -137,3 +137,19 @@ def test_load_encoder_builds_hashing_without_a_model() -> None:
     assert encoder.name == "hashing-32"
     assert encoder.dim == 32
     assert encoder.encode(["x"]).shape == (1, 32)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    [
+        ("intfloat/multilingual-e5-small", "query: "),
+        ("/models/multilingual-e5-base", "query: "),
+        ("cointegrated/rubert-tiny2", ""),
+        ("cointegrated/LaBSE-en-ru", ""),
+        ("/models/fe5-tiny", ""),
+    ],
+)
+def test_e5_models_get_their_query_prefix_on_both_sides(name: str, prefix: str) -> None:
+    from careerrank.encoders import text_prefix_for
+
+    assert text_prefix_for(name) == prefix

@@ -50,3 +50,22 @@ def test_composite_encoder_scores_are_the_weighted_sum_of_cosines() -> None:
     np.testing.assert_allclose(v @ v.T, expected, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert model_id(ModelSettings(name="hashing-64@7+hashing-256@3")) == "hashing-64@0.7+hashing-256@0.3"
+
+
+def test_the_pipeline_default_is_marked_and_compared_with_every_seed_row() -> None:
+    from careerrank import quality
+    from careerrank.encoders import DEFAULT_MODEL_ID
+
+    names = [s.name for s in quality.standard_setups(["all-MiniLM-L6-v2", DEFAULT_MODEL_ID])]
+    marked = [n for n in names if n.endswith(quality.PIPELINE_DEFAULT)]
+    assert marked == [f"careful text ({DEFAULT_MODEL_ID}) {quality.PIPELINE_DEFAULT}"]
+
+    def row(setup: str, v2r: float, r2v: float) -> quality.Row:
+        return quality.Row(setup, "m", 10, v2r, r2v, 0, 0, 0, None, None, 1, 0, 0, 0, "")
+
+    rows = [row("seed method (a)", 0.4, 0.6), row(marked[0], 0.55, 0.8), row("seed method (b)", 0.5, 0.75)]
+    assert quality.gains_over_seed(rows) == [
+        {"baseline": "seed method (a)", "cvs_for_vacancy": 0.15, "vacancies_for_cv": 0.2},
+        {"baseline": "seed method (b)", "cvs_for_vacancy": 0.05, "vacancies_for_cv": 0.05},
+    ]
+    assert quality.gains_over_seed(rows[:1]) == []
