@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 import time
@@ -132,7 +131,7 @@ async def dead_letters_command(settings: Settings, action: str, ids: list[int], 
                     )
                 )
             return 0
-        # replay: publish the stored body to the events exchange again, as it came
+        # replay: put the stored body back on the queue it failed in (embedder or matcher), attempts reset
         if everything:
             letters = await dead_letters.list_pending(conn, limit=100_000)
         else:
@@ -140,15 +139,20 @@ async def dead_letters_command(settings: Settings, action: str, ids: list[int], 
             letters = [x for x in found if x is not None]
         broker = await connect_broker(settings, prefetch=1)
         try:
+            known = {broker.names.embedder_queue, broker.names.matcher_queue}
+            replayed = 0
             for letter in letters:
-                routing_key = "replay"
-                with contextlib.suppress(ValueError, AttributeError):
-                    routing_key = str(json.loads(letter.body).get("type") or routing_key)
-                await broker.topology.events.publish(persistent_message(letter.body), routing_key=routing_key)
+                if letter.queue not in known:
+                    print(
+                        f"dead letter {letter.id} came from {letter.queue!r}, not a queue of this deployment; skipped"
+                    )
+                    continue
+                await broker.channel.default_exchange.publish(persistent_message(letter.body), routing_key=letter.queue)
                 await dead_letters.mark_replayed(conn, letter.id)
+                replayed += 1
         finally:
             await broker.connection.close()
-        print(f"replayed {len(letters)} dead letter(s)")
+        print(f"replayed {replayed} dead letter(s)")
         return 0
     finally:
         await conn.close()

@@ -48,7 +48,7 @@ async def wait_for_consumers(settings: Settings, timeout_s: float = 300.0) -> No
     """Until the embedder and matcher queues each have a consumer (the model is loaded, the index built)."""
     broker = await connect_broker(settings, prefetch=1)  # declares the topology if nobody has yet
     await broker.connection.close()
-    names = Names(settings.amqp.prefix)
+    names = Names.of(settings.amqp)
     connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
     async with connection:
         channel = await connection.channel()

@@ -22,14 +22,39 @@ def reachable(host: str, port: int, timeout_s: float = 1.0) -> bool:
 
 
 def _start_postgres() -> None:
-    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
-    if not versions or not shutil.which("pg_ctlcluster"):
-        raise RuntimeError("PostgreSQL is down and no local cluster is installed to start")
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+        ["pg_ctlcluster", "--skip-systemctl-redirect", _postgres_cluster(), "main", "start"],
         check=False,
         capture_output=True,
     )
+
+
+def _postgres_cluster() -> str:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions or not shutil.which("pg_ctlcluster"):
+        raise RuntimeError("no local PostgreSQL cluster is installed")
+    return versions[-1]
+
+
+def restart_postgres() -> None:
+    """Fast restart of the local cluster: every connection is cut (fault-injection tests)."""
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", _postgres_cluster(), "main", "restart", "-m", "fast"],
+        check=True,
+        capture_output=True,
+    )
+
+
+def restart_rabbitmq() -> None:
+    """Stop the local broker node and start it again; waits until it serves (fault-injection tests)."""
+    subprocess.run(["rabbitmqctl", "shutdown"], check=False, capture_output=True)
+    _start_rabbitmq()
+    deadline = time.monotonic() + 120
+    # await_startup fails at once while the node itself is not up yet; ask until it answers.
+    while subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True).returncode != 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError("RabbitMQ did not come back within 120 s")
+        time.sleep(0.5)
 
 
 def _start_rabbitmq() -> None:

@@ -66,6 +66,12 @@ class PipelineMetrics:
             ["worker"],
             registry=registry,
         )
+        self.retries = Counter(
+            "careerrank_retries_total",
+            "Messages that failed on their own and were parked for a delayed retry.",
+            ["worker"],
+            registry=registry,
+        )
         self.reconnects = Counter(
             "careerrank_reconnects_total",
             "Connections re-established after a loss.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +17,18 @@ class AmqpSettings(BaseModel):
     prefix: str = "careerrank"
     publish_window: int = Field(default=200, ge=1, description="Publisher confirms kept in flight at once.")
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before a crashing message is dead-lettered.")
+    retry_delays_s: list[float] = Field(
+        default=[1.0, 10.0, 60.0],
+        max_length=10,
+        description="A message that fails on its own is retried after each of these delays, then dead-lettered.",
+    )
+
+    @field_validator("retry_delays_s")
+    @classmethod
+    def _positive(cls, delays: list[float]) -> list[float]:
+        if any(d < 0.001 for d in delays):
+            raise ValueError("retry delays must be at least 1 ms")
+        return delays
 
 
 class PostgresSettings(BaseModel):

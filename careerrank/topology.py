@@ -3,9 +3,12 @@
     producers ──► <prefix>.events (topic) ──#──► <prefix>.embedder (quorum)
     embedder  ──► <prefix>.internal (direct) ──index.update──► <prefix>.matcher (quorum, single active consumer)
     any worker ─► <prefix>.dead (topic) ──#──► <prefix>.dead-letters (quorum)
+    any worker ─► <worker queue>.retry.<delay>ms (TTL = delay) ──expires──► back to <worker queue>
 
 Worker queues dead-letter to ``<prefix>.dead`` themselves once a message was redelivered
-``delivery_limit`` times (a message that crashes the worker cannot loop forever).
+``delivery_limit`` times (a message that crashes the worker cannot loop forever). A message that fails on
+its own is parked in a retry queue, one per delay so that no message waits behind a longer one; when its
+time is up the broker moves it back to its worker queue (see :mod:`workers.retries`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,19 @@ import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from aiormq.abc import FieldTable
 
+from careerrank.settings import AmqpSettings
+
 INDEX_UPDATE_KEY = "index.update"
 
 
 @dataclass(frozen=True, slots=True)
 class Names:
     prefix: str
+    retry_delays_ms: tuple[int, ...] = (1000, 10_000, 60_000)
+
+    @classmethod
+    def of(cls, settings: AmqpSettings) -> Names:
+        return cls(settings.prefix, tuple(round(d * 1000) for d in settings.retry_delays_s))
 
     @property
     def events(self) -> str:
@@ -48,8 +58,13 @@ class Names:
     def dead_queue(self) -> str:
         return f"{self.prefix}.dead-letters"
 
+    def retry_queues(self, worker_queue: str) -> list[str]:
+        """The retry queue of each attempt, in order."""
+        return [f"{worker_queue}.retry.{ms}ms" for ms in self.retry_delays_ms]
+
     def all_queues(self) -> list[str]:
-        return [self.embedder_queue, self.matcher_queue, self.dead_queue]
+        retries = self.retry_queues(self.embedder_queue) + self.retry_queues(self.matcher_queue)
+        return [self.embedder_queue, self.matcher_queue, self.dead_queue, *retries]
 
     def all_exchanges(self) -> list[str]:
         return [self.events, self.internal, self.dead]
@@ -100,6 +115,16 @@ async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) 
     await matcher_queue.bind(internal, routing_key=INDEX_UPDATE_KEY)
     dead_queue = await channel.declare_queue(names.dead_queue, arguments={"x-queue-type": "quorum"}, durable=True)
     await dead_queue.bind(dead, routing_key="#")
+    for worker_queue in (names.embedder_queue, names.matcher_queue):
+        for retry_queue, ms in zip(names.retry_queues(worker_queue), names.retry_delays_ms, strict=True):
+            # Published to through the default exchange; expired messages go back the same way.
+            retry_args: FieldTable = {
+                "x-queue-type": "quorum",
+                "x-message-ttl": ms,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": worker_queue,
+            }
+            await channel.declare_queue(retry_queue, arguments=retry_args, durable=True)
     return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue)
 
 

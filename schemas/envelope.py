@@ -18,6 +18,7 @@ Event = Annotated[Upsert | Closure, Field(discriminator="type")]
 EVENT_TYPES = ("vacancy.upserted", "resume.upserted", "vacancy.closed", "resume.closed")
 MAX_BODY_BYTES = 1_048_576
 _TYPE_LIKE = re.compile(r"^[a-z_.]{1,40}$")
+_FIELD_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 
 _adapter: TypeAdapter[Upsert | Closure] = TypeAdapter(Event)
 
@@ -68,7 +69,8 @@ def describe_errors(exc: ValidationError, limit: int = 5) -> str:
     """Field paths and messages only: input values may hold personal data and never reach logs."""
     parts = []
     for error in exc.errors(include_input=False, include_url=False, include_context=False)[:limit]:
-        loc = ".".join(str(p) for p in error["loc"][1:]) or "event"
+        # Paths name our fields, but an unexpected key is the producer's string: shown only if it looks like one.
+        loc = ".".join(_loc_part(p) for p in error["loc"][1:]) or "event"
         parts.append(f"{loc}: {error['msg']}")
     more = exc.error_count() - limit
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
@@ -80,6 +82,10 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "CareerRank event"
     return schema
+
+
+def _loc_part(part: str | int) -> str:
+    return str(part) if isinstance(part, int) or _FIELD_LIKE.match(part) else "<field>"
 
 
 def _position(exc: Exception) -> int:

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION: Final = 1
 
+# C0 controls other than tab, newline and carriage return, and DEL. PostgreSQL cannot store NUL in text,
+# and none of them carries meaning in a vacancy or a resume: text fields drop them, ids refuse them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _drop_controls(value: object) -> object:
+    return _CONTROLS.sub("", value) if isinstance(value, str) and _CONTROLS.search(value) else value
+
+
+Clean = BeforeValidator(_drop_controls)
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-/]+$")]
-EventId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
-ShortText = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
-Skill = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+EventId = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+ShortText = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), Clean]
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Clean]
 # Hard ceiling on free text: above it the event is rejected. Below it, the embedder still truncates
 # deliberately to what the model can read (see careerrank.texts).
-LongText = Annotated[str, StringConstraints(max_length=200_000)]
+LongText = Annotated[str, StringConstraints(max_length=200_000), Clean]
 
 
 class _Posting(BaseModel):
@@ -30,9 +52,17 @@ class _Posting(BaseModel):
     salary_from: int | None = Field(default=None, ge=0, le=100_000_000)
     salary_to: int | None = Field(default=None, ge=0, le=100_000_000)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "RUB"
-    city: Annotated[str, StringConstraints(max_length=120, strip_whitespace=True)] | None = None
+    city: Annotated[str, StringConstraints(max_length=120, strip_whitespace=True), Clean] | None = None
     experience_years: float | None = Field(default=None, ge=0, le=70)
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")] | None = None
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _drop_blank_skills(cls, value: object) -> object:
+        # A blank entry (or one of control characters only) is noise from the form, not a reason to refuse.
+        if isinstance(value, list):
+            return [s for s in value if not (isinstance(s, str) and not str(_drop_controls(s)).strip())]
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> _Posting:

@@ -182,7 +182,7 @@ async def main() -> None:
 
         connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
         async with connection:
-            await delete(await connection.channel(), Names(settings.amqp.prefix))
+            await delete(await connection.channel(), Names.of(settings.amqp))
         await drop_database(dsn)
     text = json.dumps(result, indent=2)
     print(text)

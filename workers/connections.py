@@ -74,8 +74,19 @@ async def connect_broker(settings: Settings, prefetch: int) -> Broker:
         return await aio_pika.connect_robust(settings.amqp.url.get_secret_value(), reconnect_interval=2.0)
 
     connection: AbstractRobustConnection = await with_backoff("rabbitmq", attempt)
+    connection.close_callbacks.add(_on_broker_lost)
+    connection.reconnect_callbacks.add(_on_broker_back)
     channel: AbstractRobustChannel = await connection.channel(publisher_confirms=True)
     await channel.set_qos(prefetch_count=prefetch)
-    names = Names(settings.amqp.prefix)
+    names = Names.of(settings.amqp)
     topology = await declare(channel, names, settings.amqp.delivery_limit)
     return Broker(connection, channel, topology, names)
+
+
+def _on_broker_lost(_: object, exc: BaseException | None = None) -> None:
+    if exc is not None and not isinstance(exc, asyncio.CancelledError):  # those two: closed by us
+        log.warning("rabbitmq connection lost; reconnecting every 2 s", extra={"error": type(exc).__name__})
+
+
+def _on_broker_back(_: object) -> None:
+    log.warning("rabbitmq connection restored; consumers and topology re-declared")

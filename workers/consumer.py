@@ -6,7 +6,8 @@ Failures:
 - a transient one (PostgreSQL or RabbitMQ unreachable) retries the same stage with backoff, holding the
   messages, so an outage does not burn their delivery attempts;
 - any other one splits the batch and retries message by message, so one poison message cannot take
-  its neighbours down; a message that still fails is dead-lettered with the error as its reason.
+  its neighbours down; a message that still fails is retried later with a delay, a bounded number of
+  times (:mod:`workers.retries`), and then dead-lettered with the error as its reason.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from careerrank.metrics import PipelineMetrics
 from workers.connections import TRANSIENT_ERRORS
+from workers.retries import DelayedRetry, attempt_of
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,9 @@ Messages = list[AbstractIncomingMessage]
 class BatchHandler(Protocol[P]):
     async def prepare(self, messages: Messages) -> P: ...
 
-    async def commit(self, prepared: P) -> None: ...
+    async def commit(self, prepared: P) -> None:
+        """Make the batch's effects durable (and publish onwards); the consumer acks the messages after."""
+        ...
 
     async def reject(self, message: AbstractIncomingMessage, reason: str) -> None:
         """Dead-letter one message with ``reason`` and ack it."""
@@ -57,8 +61,10 @@ class BatchConsumer(Generic[P]):
         handler: BatchHandler[P],
         limits: BatchLimits,
         metrics: PipelineMetrics,
+        retry: DelayedRetry | None = None,
     ) -> None:
         self.name = name
+        self._retry = retry
         self._queue = queue
         self._handler = handler
         self._limits = limits
@@ -117,13 +123,13 @@ class BatchConsumer(Generic[P]):
                 if not batch:
                     break
                 self._metrics.batch_size.labels(self.name).observe(len(batch))
-                ok, prepared = await self._retrying("prepare", functools.partial(self._handler.prepare, batch))
+                ok, prepared, error = await self._retrying("prepare", functools.partial(self._handler.prepare, batch))
                 if committing is not None:
                     await committing
                 if ok:
                     committing = asyncio.create_task(self._commit(batch, prepared))  # type: ignore[arg-type]
                 else:
-                    committing = asyncio.create_task(self._isolate(batch))
+                    committing = asyncio.create_task(self._isolate(batch, error))
                 self.batches += 1
             if committing is not None:
                 await committing
@@ -163,39 +169,55 @@ class BatchConsumer(Generic[P]):
         return batch
 
     async def _commit(self, batch: Messages, prepared: P) -> None:
-        ok, _ = await self._retrying("commit", lambda: self._handler.commit(prepared))
-        if not ok:
-            await self._isolate(batch)
+        ok, _, error = await self._retrying("commit", lambda: self._handler.commit(prepared))
+        if ok:
+            await _ack(batch)
+        else:
+            await self._isolate(batch, error)
 
-    async def _isolate(self, batch: Messages) -> None:
-        """Process message by message; dead-letter the ones that fail on their own."""
+    async def _isolate(self, batch: Messages, error: BaseException | None) -> None:
+        """Process message by message; retry later, then dead-letter, the ones that fail on their own."""
         self._metrics.errors.labels(self.name).inc()
-        for message in batch:
-            if message.processed:  # settled before the batch failed (e.g. dead-lettered in prepare)
-                continue
+        pending = [m for m in batch if not m.processed]  # some were settled before (e.g. dead-lettered in prepare)
+        if len(pending) == 1 and error is not None:
+            # A batch of one has already failed alone: running it again would only repeat that.
+            await self._failed(pending[0], error)
+            return
+        for message in pending:
             try:
                 prepared = await self._handler.prepare([message])
                 await self._handler.commit(prepared)
+                await _ack([message])
             except TRANSIENT_ERRORS:
                 await _quietly(message.nack(requeue=True))
             except Exception as exc:
                 log.exception("message failed on its own", extra={"worker": self.name})
-                try:
-                    await self._handler.reject(message, f"processing error: {type(exc).__name__}")
-                except Exception:
-                    # Cannot even dead-letter it: give it back; the queue's delivery limit ends its loop.
-                    log.exception("dead-lettering failed", extra={"worker": self.name})
-                    if not message.processed:
-                        await _quietly(message.nack(requeue=True))
+                await self._failed(message, exc)
 
-    async def _retrying(self, stage: str, call: Callable[[], Awaitable[R]]) -> tuple[bool, R | None]:
-        """Run ``call``; on transient errors wait and retry; on others return ``(False, None)``."""
+    async def _failed(self, message: AbstractIncomingMessage, exc: BaseException) -> None:
+        """Park the message for a delayed retry, or dead-letter it when its retries are used up."""
+        error = type(exc).__name__
+        try:
+            if self._retry is not None and await self._retry.schedule(message, error):
+                return
+            attempts = attempt_of(message) + 1
+            await self._handler.reject(message, f"processing error: {error} (attempt {attempts}, no retries left)")
+        except Exception:
+            # Cannot even park or dead-letter it: give it back; the queue's delivery limit ends its loop.
+            log.exception("retry or dead-lettering failed", extra={"worker": self.name})
+            if not message.processed:
+                await _quietly(message.nack(requeue=True))
+
+    async def _retrying(
+        self, stage: str, call: Callable[[], Awaitable[R]]
+    ) -> tuple[bool, R | None, BaseException | None]:
+        """Run ``call``; on transient errors wait and retry; on others return ``(False, None, error)``."""
         delay = 0.5
         while True:
             try:
                 with self._metrics.stage_seconds.labels(self.name, stage).time():
                     result = await call()
-                return True, result
+                return True, result, None
             except TRANSIENT_ERRORS as exc:
                 log.warning(
                     f"{stage} hit an unavailable service; retrying the batch",
@@ -203,9 +225,17 @@ class BatchConsumer(Generic[P]):
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
-            except Exception:
+            except Exception as exc:
                 log.exception(f"{stage} failed; isolating the batch", extra={"worker": self.name})
-                return False, None
+                return False, None, exc
+
+
+async def _ack(messages: Messages) -> None:
+    """Ack what the handler did not settle itself. A message delivered on a channel that has since died
+    cannot be acked; the broker redelivers it and the handlers recognise it as done."""
+    for message in messages:
+        if not message.processed:
+            await _quietly(message.ack())
 
 
 async def _quietly(ack: Awaitable[object]) -> None:

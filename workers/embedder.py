@@ -4,7 +4,9 @@ Per micro-batch: parse (invalid → dead letter), drop redeliveries and stale or
 encode only texts whose fingerprint changed (on the embedding thread), then in one transaction write
 items, vectors and the processed-event log; then publish index updates with confirms; then ack.
 A crash between commit and publish is healed by the redelivery: the event is recognised as processed
-and the item's current state is published again.
+and the item's current state is published again. A commit retried in place (the broker or PostgreSQL went
+away after, or while, the transaction committed) does the same: events it finds already processed are
+announced again rather than written again.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class PreparedBatch:
     work: dict[Kind, _KindWork]
     skipped: list[tuple[str, Kind, str, str]]  # (event_id, kind, item_id, outcome) decided before commit
     redelivered: dict[Kind, set[str]]  # items to re-announce: their events were committed before
+    attempts: int = 0  # commit calls so far; a retry may follow a transaction that did commit
+
+    def event_ids(self) -> list[str]:
+        return [e.event_id for w in self.work.values() for e in (*w.upserts, *w.closures)]
 
 
 class Embedder:
@@ -158,13 +164,22 @@ class Embedder:
         updates: list[IndexUpdate] = []
         published_at: dict[tuple[Kind, str], float] = {}
         processed = list(prepared.skipped)
+        redelivered = {kind: set(ids) for kind, ids in prepared.redelivered.items()}
+        prepared.attempts += 1
         async with self._pool.acquire() as conn, conn.transaction():
+            # On a retry the first attempt may have committed: its events are then announced, not rewritten.
+            replayed = (
+                await postings.processed_event_ids(conn, prepared.event_ids()) if prepared.attempts > 1 else set()
+            )
             for kind, w in prepared.work.items():
                 if w.upserts:
                     applied = await postings.upsert_items(conn, kind, w.upserts, w.hashes)
                     encoded = {pos: row for row, pos in enumerate(w.to_encode)}
                     fresh, kept = [], []
                     for pos, event in enumerate(w.upserts):
+                        if event.event_id in replayed:
+                            redelivered.setdefault(kind, set()).add(event.id)
+                            continue
                         if event.id not in applied:
                             processed.append((event.event_id, kind, event.id, "stale"))
                             continue
@@ -180,6 +195,9 @@ class Embedder:
                 if w.closures:
                     closed = await postings.close_items(conn, kind, w.closures)
                     for closure in w.closures:
+                        if closure.event_id in replayed:
+                            redelivered.setdefault(kind, set()).add(closure.id)
+                            continue
                         outcome = "applied" if closure.id in closed else "stale"
                         processed.append((closure.event_id, kind, closure.id, outcome))
                         if closure.id in closed:
@@ -187,7 +205,7 @@ class Embedder:
                                 IndexUpdate(kind=kind, id=closure.id, op="remove", version=closure.occurred_at)
                             )
                 published_at.update({(kind, i): t for i, t in w.published_at.items()})
-            for kind, ids in prepared.redelivered.items():
+            for kind, ids in redelivered.items():
                 updates.extend(await _current_updates(conn, kind, ids))
             await postings.record_processed(conn, processed)
 
@@ -197,9 +215,6 @@ class Embedder:
                 ((INDEX_UPDATE_KEY, _update_message(u, published_at.get((u.kind, u.id)))) for u in updates),
                 self._settings.amqp.publish_window,
             )
-        for message in prepared.messages:
-            if not message.processed:
-                await message.ack()
         for _, _, _, outcome in processed:
             self._metrics.events.labels(WORKER, outcome).inc()
 

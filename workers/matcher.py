@@ -136,9 +136,6 @@ class Matcher:
                 written = await self._rematch(conn, plan)
             else:
                 written = {}
-        for message in prepared.messages:
-            if not message.processed:
-                await message.ack()
         now = time.time()
         for kind in KINDS:
             for item_id, _ in plan.done[kind]:
@@ -181,11 +178,14 @@ class Matcher:
         return plan
 
     async def _rematch(self, conn: asyncpg.Connection, plan: _Plan) -> dict[Kind, int]:
-        changed_existing = await self._run(self._apply, plan)
-        # Lists holding a target that left or moved must be searched again from scratch.
+        await self._run(self._apply, plan)
+        # Lists holding a target that left or moved must be searched again from scratch. Every upserted id is
+        # looked up, not only those the index held before: after a restart the index is rebuilt from the
+        # stored vectors, so an item closed and re-opened with a new text is "new" to the index while lists
+        # still hold it with its old score.
         stale: dict[Kind, set[str]] = {"vacancy": set(), "resume": set()}
         for kind in KINDS:
-            gone = plan.removals[kind] + changed_existing[kind]
+            gone = plan.removals[kind] + [e.item_id for e in plan.upserts[kind]]
             if gone:
                 stale[opposite(kind)] = await matches.lists_containing(conn, opposite(kind), gone)
         computed = await self._run(self._compute, plan, stale)
@@ -234,27 +234,20 @@ class Matcher:
             self.indexes[kind].set_floors(floors[kind])
             self._metrics.index_items.labels(kind).set(len(self.indexes[kind]))
 
-    def _apply(self, plan: _Plan) -> dict[Kind, list[str]]:
-        """Mutate the indexes; return, per kind, the upserted ids that were already indexed."""
+    def _apply(self, plan: _Plan) -> None:
+        """Mutate the indexes."""
         if self.indexes is None:
             dim = next(len(e.vector) for kind in KINDS for e in plan.upserts[kind]) if any(plan.upserts.values()) else 0
             if not dim:
-                return {"vacancy": [], "resume": []}
+                return
             self.indexes = {kind: ItemIndex(dim, self._use_gpu) for kind in KINDS}
-        existing: dict[Kind, list[str]] = {}
         for kind in KINDS:
             index = self.indexes[kind]
             index.remove(plan.removals[kind])
             ups = plan.upserts[kind]
             if ups:
-                flags = index.upsert(
-                    [e.item_id for e in ups], [e.version for e in ups], np.stack([e.vector for e in ups])
-                )
-                existing[kind] = [e.item_id for e, f in zip(ups, flags, strict=True) if f]
-            else:
-                existing[kind] = []
+                index.upsert([e.item_id for e in ups], [e.version for e in ups], np.stack([e.vector for e in ups]))
             self._metrics.index_items.labels(kind).set(len(index))
-        return existing
 
     def _compute(
         self, plan: _Plan, stale: dict[Kind, set[str]]

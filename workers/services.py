@@ -29,6 +29,7 @@ from workers.embedder import WORKER as EMBEDDER
 from workers.embedder import Embedder
 from workers.matcher import WORKER as MATCHER
 from workers.matcher import Matcher
+from workers.retries import DelayedRetry
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,10 @@ class EmbedderService(_ServiceBase):
         sink = DeadLetterSink(self.name, self.broker.names.embedder_queue, t.dead, self.pool, self.metrics)
         handler = Embedder(s, self.pool, encoder, t.internal, sink, self.metrics, self.executor)
         limits = BatchLimits(s.embedder.max_batch, s.embedder.max_wait_ms / 1000)
-        self.consumer = BatchConsumer(self.name, t.embedder_queue, handler, limits, self.metrics)  # type: ignore[arg-type]
+        retry = DelayedRetry(
+            self.name, t.embedder_queue.name, self.broker.names, self.broker.channel.default_exchange, self.metrics
+        )
+        self.consumer = BatchConsumer(self.name, t.embedder_queue, handler, limits, self.metrics, retry)  # type: ignore[arg-type]
         await self.consumer.start()
         log.info("started", extra={"worker": self.name, "model": encoder.name, "device": encoder.device})
 
@@ -118,7 +122,10 @@ class MatcherService(_ServiceBase):
         )
         await self.handler.load()
         limits = BatchLimits(s.matcher.max_batch, s.matcher.max_wait_ms / 1000)
-        self.consumer = BatchConsumer(self.name, t.matcher_queue, self.handler, limits, self.metrics)  # type: ignore[arg-type]
+        retry = DelayedRetry(
+            self.name, t.matcher_queue.name, self.broker.names, self.broker.channel.default_exchange, self.metrics
+        )
+        self.consumer = BatchConsumer(self.name, t.matcher_queue, self.handler, limits, self.metrics, retry)  # type: ignore[arg-type]
         await self.consumer.start()
         log.info("started", extra={"worker": self.name, "index": "gpu" if use_gpu else "cpu"})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -73,6 +74,7 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         **os.environ,
         "CAREERRANK_AMQP__PREFIX": settings.amqp.prefix,
         "CAREERRANK_AMQP__DELIVERY_LIMIT": str(settings.amqp.delivery_limit),
+        "CAREERRANK_AMQP__RETRY_DELAYS_S": json.dumps(settings.amqp.retry_delays_s),
         "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
         "CAREERRANK_MODEL__NAME": settings.model.name,
         **extra,
@@ -115,7 +117,7 @@ async def wait_matched(conn: asyncpg.Connection, expected: dict[str, int], timeo
 
 async def settle(conn: asyncpg.Connection, settings: Settings, timeout_s: float = 60) -> None:
     """Until both worker queues are empty and unacked counts are zero (everything published is handled)."""
-    names = Names(settings.amqp.prefix)
+    names = Names.of(settings.amqp)
     connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
     async with connection:
         channel = await connection.channel()

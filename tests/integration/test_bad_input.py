@@ -40,7 +40,7 @@ async def test_each_kind_of_bad_input_is_dead_lettered_with_reason(settings: Set
     connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
     async with running_workers(settings), connection:
         channel = await connection.channel()
-        events = await channel.get_exchange(Names(settings.amqp.prefix).events)
+        events = await channel.get_exchange(Names.of(settings.amqp).events)
         # Good and bad interleaved in one stream.
         await publish(settings, good[:10])
         for body in BAD.values():
@@ -66,7 +66,7 @@ async def test_each_kind_of_bad_input_is_dead_lettered_with_reason(settings: Set
         # No value from the input reaches a reason (they go to logs).
         assert not any("много" in r or "Ромашка" in r for r in reasons)
 
-        dead_queue = await channel.declare_queue(Names(settings.amqp.prefix).dead_queue, passive=True)
+        dead_queue = await channel.declare_queue(Names.of(settings.amqp).dead_queue, passive=True)
         got = []
         while (message := await dead_queue.get(no_ack=True, fail=False)) is not None:
             got.append(message.headers[REASON_HEADER])

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aio_pika.exceptions import MessageProcessError
+from aio_pika.exceptions import ChannelInvalidStateError, MessageProcessError
 from prometheus_client import CollectorRegistry
 
 from careerrank.metrics import PipelineMetrics
@@ -22,12 +22,16 @@ class FakeMessage:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.outcome: tuple[str, bool] | None = None
+        self.headers: dict[str, object] = {}
+        self.channel_dead = False  # delivered on a channel that has since closed: settling raises
 
     @property
     def processed(self) -> bool:
         return self.outcome is not None
 
     def _settle(self, outcome: tuple[str, bool]) -> None:
+        if self.channel_dead:
+            raise ChannelInvalidStateError("No active transport in channel")
         if self.outcome is not None:
             raise MessageProcessError("Message already processed", self)  # type: ignore[arg-type]
         self.outcome = outcome
@@ -103,9 +107,6 @@ class Handler:
                 raise ValueError("batch failed")
             raise ConnectionError("connection lost")
         self.committed.append(bodies)
-        for message in prepared:
-            if not message.processed:
-                await message.ack()
 
     async def reject(self, message: FakeMessage, reason: str) -> None:
         self.rejected.append((message.body, reason))
@@ -280,7 +281,7 @@ async def test_commit_failure_isolates_the_poison_message() -> None:
     await settled(batch, consumer)
     await consumer.stop(timeout_s=1.0)
     assert handler.committed == [[b"a"], [b"c"]]
-    assert handler.rejected == [(b"poison", "processing error: ValueError")]
+    assert handler.rejected == [(b"poison", "processing error: ValueError (attempt 1, no retries left)")]
     assert [m.outcome for m in batch] == [("ack", False)] * 3
     assert sample(metrics, "careerrank_batch_errors_total", worker=WORKER) == 1
     assert consumer.failed is None
@@ -295,7 +296,7 @@ async def test_prepare_failure_isolates_the_poison_message() -> None:
     await consumer.stop(timeout_s=1.0)
     assert handler.prepared[0] == [b"a", b"poison-prepare", b"c"]
     assert handler.committed == [[b"a"], [b"c"]]
-    assert handler.rejected == [(b"poison-prepare", "processing error: ValueError")]
+    assert handler.rejected == [(b"poison-prepare", "processing error: ValueError (attempt 1, no retries left)")]
     # The reason names the error type only: no message content.
     assert all(b"poison" not in reason.encode() for _, reason in handler.rejected)
 
@@ -324,6 +325,25 @@ async def test_transient_commit_error_retries_the_same_batch() -> None:
     assert handler.committed == [[b"a", b"b"]]
     assert len(handler.prepared) == 1
     assert [m.outcome for m in batch] == [("ack", False)] * 2
+    assert sample(metrics, "careerrank_batch_errors_total", worker=WORKER) == 0
+
+
+async def test_messages_from_a_dead_channel_are_left_for_redelivery_not_retried() -> None:
+    # The broker restarted after these were delivered: their acks cannot reach it. The commit must not be
+    # retried for that (it would never succeed); the broker redelivers them and the handler dedups.
+    consumer, queue, handler, metrics = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("a", "b")
+    for message in batch:
+        message.channel_dead = True
+    await queue.deliver(*batch)
+    await asyncio.sleep(0.2)  # well past max_wait: a and b form their own batch
+    fresh = msgs("c")
+    await queue.deliver(*fresh)
+    await settled(fresh, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert handler.committed == [[b"a", b"b"], [b"c"]]
+    assert [m.outcome for m in batch] == [None, None]
     assert sample(metrics, "careerrank_batch_errors_total", worker=WORKER) == 0
 
 
@@ -359,7 +379,7 @@ async def test_isolation_skips_messages_the_failed_batch_already_settled() -> No
     await consumer.stop(timeout_s=1.0)
     assert failed is None
     assert handler.dead_lettered == [b"invalid"]
-    assert handler.rejected == [(b"poison", "processing error: ValueError")]
+    assert handler.rejected == [(b"poison", "processing error: ValueError (attempt 1, no retries left)")]
     assert handler.committed == [[b"a"], [b"b"]]
 
 

@@ -74,23 +74,19 @@ class Simulation:
         self.clock += 1
         version = EPOCH + timedelta(seconds=self.clock)
         # Matcher._apply
-        changed_existing: dict[str, list[str]] = {}
         for kind in KINDS:
             index = self.indexes[kind]
             index.remove(batch.removals[kind])
             ups = batch.upserts[kind]
             if ups:
                 ids = list(ups)
-                flags = index.upsert(ids, [version] * len(ids), np.stack([ups[i] for i in ids]))
-                changed_existing[kind] = [i for i, f in zip(ids, flags, strict=True) if f]
-            else:
-                changed_existing[kind] = []
+                index.upsert(ids, [version] * len(ids), np.stack([ups[i] for i in ids]))
         # Matcher._rematch: lists holding a target that left or moved (matches.lists_containing)
         stale: dict[str, set[str]] = {kind: set() for kind in KINDS}
         for kind in KINDS:
             gone = set(batch.removals[kind])
             if self.mutant != "no_moved_targets":
-                gone |= set(changed_existing[kind])
+                gone |= set(batch.upserts[kind])
             if gone and self.mutant != "no_stale":
                 stale[opposite(kind)] = {
                     source
