@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aio_pika
 import asyncpg
@@ -164,3 +169,51 @@ async def brute_force_check(conn: asyncpg.Connection, model: str, k: int = 10) -
                 assert abs(scores[i, j] - score) < 1e-4, f"{kind} {source} -> {target}: stale score"
             checked += 1
     return checked
+
+
+class Workers:
+    """Both workers as processes, their JSON logs in files, restartable."""
+
+    def __init__(self, settings: Settings, logs: Path) -> None:
+        self._env = process_env(
+            settings,
+            CAREERRANK_EMBEDDER__MAX_BATCH="64",
+            CAREERRANK_MATCHER__MAX_BATCH="128",
+            CAREERRANK_LOG_LEVEL="INFO",
+        )
+        self._logs = logs
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.starts: Counter[str] = Counter()
+
+    def start(self, role: str) -> None:
+        self.starts[role] += 1
+        with (self._logs / f"{role}-{self.starts[role]}.log").open("wb") as log:
+            self.procs[role] = subprocess.Popen(
+                [sys.executable, "-m", "careerrank", role], env=self._env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def kill(self, role: str) -> None:
+        self.procs[role].send_signal(signal.SIGKILL)
+        self.procs[role].wait()
+
+    def stop(self) -> list[int]:
+        for p in self.procs.values():
+            p.send_signal(signal.SIGTERM)
+        return [p.wait(60) for p in self.procs.values()]
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self._logs.glob("*.log")))
+
+
+@contextmanager
+def running(settings: Settings, logs: Path) -> Iterator[Workers]:
+    workers = Workers(settings, logs)
+    workers.start("embedder")
+    workers.start("matcher")
+    try:
+        yield workers
+    finally:
+        for p in workers.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()

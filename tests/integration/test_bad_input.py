@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aio_pika
 import asyncpg
@@ -11,7 +12,15 @@ import pytest
 from careerrank.publishing import persistent_message
 from careerrank.settings import Settings
 from careerrank.topology import Names
-from tests.integration.pipeline import brute_force_check, posting, publish, running_workers, settle, wait_matched
+from tests.integration.pipeline import (
+    brute_force_check,
+    posting,
+    publish,
+    running,
+    running_workers,
+    settle,
+    wait_matched,
+)
 from workers.dead_letters import REASON_HEADER
 
 pytestmark = pytest.mark.integration
@@ -75,3 +84,40 @@ async def test_each_kind_of_bad_input_is_dead_lettered_with_reason(settings: Set
     truncated = await db.fetchval("SELECT length(body) FROM resumes WHERE id = 'r98'")
     assert truncated == len(ok_long.text)  # stored whole; only the encoder input is cut
     assert await brute_force_check(db, "hashing-64") == 31
+
+
+PERSON = "Смирнова Анна Викторовна"
+CONTACTS = "+7 (916) 555-01-23, anna.smirnova@example.ru"
+
+
+async def test_no_personal_data_reaches_the_workers_logs(
+    settings: Settings, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    # Names, contacts and texts go in as data of valid events and as the content of bad ones; the workers'
+    # own log output (JSON lines from the real processes, at INFO) must hold none of them.
+    personal = posting("resume", 1, text=f"{PERSON}. {CONTACTS}. Опыт: бухгалтер 1с, 5 лет")
+    personal = personal.model_copy(update={"title": f"Бухгалтер {PERSON}", "city": PERSON})
+    valid = [posting("vacancy", i) for i in range(5)] + [personal]
+    bad = [
+        _raw("resume.upserted", title=PERSON, salary_from=CONTACTS),  # wrong type holding contacts
+        _raw("resume.upserted", title="Повар", **{PERSON: CONTACTS}),  # a field named by a person
+        _raw(PERSON, text=CONTACTS),  # the type itself
+        f'{{"type": "resume.upserted", "title": "{PERSON}", "text": "{CONTACTS}'.encode(),  # cut off
+        json.dumps({"type": "resume.upserted", "event_id": CONTACTS, "id": PERSON}).encode(),
+    ]
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    with running(settings, tmp_path) as workers:
+        await publish(settings, valid)  # declares the topology too
+        async with connection:
+            channel = await connection.channel()
+            events = await channel.get_exchange(Names.of(settings.amqp).events)
+            for body in bad:
+                await events.publish(persistent_message(body), routing_key="resume.upserted")
+        await wait_matched(db, {"vacancy": 5, "resume": 1})
+        await settle(db, settings)
+        assert workers.stop() == [0, 0]
+    logs = workers.log_text()
+    assert logs.count('"dead-lettered"') == len(bad)  # the logs were captured, and the rejections are in them
+    assert await db.fetchval("SELECT count(*) FROM dead_letters") == len(bad)
+    for fragment in [PERSON, "Смирнова", "Анна", "555-01-23", "anna.smirnova", "example.ru", "бухгалтер 1с"]:
+        assert fragment not in logs, fragment

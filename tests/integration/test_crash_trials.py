@@ -10,12 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import signal
-import subprocess
-import sys
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +20,15 @@ from careerrank import infrastructure
 from careerrank.settings import Settings
 from careerrank.storage.postings import KINDS, TABLES
 from schemas import Closure, Upsert
-from tests.integration.pipeline import brute_force_check, closure, posting, process_env, publish, settle, wait_matched
+from tests.integration.pipeline import (
+    brute_force_check,
+    closure,
+    posting,
+    publish,
+    running,
+    settle,
+    wait_matched,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -69,54 +71,6 @@ def make_stream(seed: int, vacancies: int = 2400, resumes: int = 1500) -> Stream
     for k, i in closed[100:]:
         open_ids[k].discard(f"{k[0]}{i}")
     return Stream(events, open_ids)
-
-
-class Workers:
-    """Both workers as processes, their JSON logs in files, restartable."""
-
-    def __init__(self, settings: Settings, logs: Path) -> None:
-        self._env = process_env(
-            settings,
-            CAREERRANK_EMBEDDER__MAX_BATCH="64",
-            CAREERRANK_MATCHER__MAX_BATCH="128",
-            CAREERRANK_LOG_LEVEL="INFO",
-        )
-        self._logs = logs
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.starts: Counter[str] = Counter()
-
-    def start(self, role: str) -> None:
-        self.starts[role] += 1
-        with (self._logs / f"{role}-{self.starts[role]}.log").open("wb") as log:
-            self.procs[role] = subprocess.Popen(
-                [sys.executable, "-m", "careerrank", role], env=self._env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def kill(self, role: str) -> None:
-        self.procs[role].send_signal(signal.SIGKILL)
-        self.procs[role].wait()
-
-    def stop(self) -> list[int]:
-        for p in self.procs.values():
-            p.send_signal(signal.SIGTERM)
-        return [p.wait(60) for p in self.procs.values()]
-
-    def log_text(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self._logs.glob("*.log")))
-
-
-@contextmanager
-def running(settings: Settings, logs: Path) -> Iterator[Workers]:
-    workers = Workers(settings, logs)
-    workers.start("embedder")
-    workers.start("matcher")
-    try:
-        yield workers
-    finally:
-        for p in workers.procs.values():
-            if p.poll() is None:
-                p.kill()
-                p.wait()
 
 
 def robust(settings: Settings) -> Settings:
