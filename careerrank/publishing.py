@@ -8,7 +8,7 @@ from collections.abc import AsyncIterable, Callable, Iterable
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractExchange
+from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 PUBLISHED_AT_HEADER = "x-published-at"
 
@@ -77,3 +77,15 @@ async def publish_windowed(
     if failure:
         raise failure[0]
     return count
+
+
+def forwarded(message: AbstractIncomingMessage, headers: dict[str, str | int]) -> aio_pika.Message:
+    """A persistent copy of a received message, its simple headers kept and ``headers`` added."""
+    kept: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str | int | float)}
+    return aio_pika.Message(
+        message.body,
+        headers={**kept, **headers},
+        content_type=message.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=message.message_id,
+    )

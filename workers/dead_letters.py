@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 from careerrank.metrics import PipelineMetrics
+from careerrank.publishing import forwarded
 from careerrank.storage import dead_letters
 
 log = logging.getLogger(__name__)
@@ -30,20 +29,10 @@ class DeadLetterSink:
 
     async def send(self, message: AbstractIncomingMessage, code: str, reason: str) -> None:
         """Store and publish the message with its reason, then ack it: nothing is lost, nothing loops."""
-        headers: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str | int | float)}
-        headers.update({REASON_HEADER: reason, QUEUE_HEADER: self._queue})
+        copy = forwarded(message, {REASON_HEADER: reason, QUEUE_HEADER: self._queue})
         async with self._pool.acquire() as conn:
-            letter_id = await dead_letters.record(conn, self._queue, reason, message.body, headers)
-        await self._exchange.publish(
-            aio_pika.Message(
-                message.body,
-                headers=headers,
-                content_type=message.content_type,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=message.message_id,
-            ),
-            routing_key=self._queue,
-        )
+            letter_id = await dead_letters.record(conn, self._queue, reason, message.body, copy.headers)
+        await self._exchange.publish(copy, routing_key=self._queue)
         await message.ack()
         self._metrics.dead_letters.labels(self._worker, code).inc()
         self._metrics.events.labels(self._worker, "dead_lettered").inc()

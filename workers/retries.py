@@ -9,12 +9,11 @@ so a worker restart loses no retry.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 from careerrank.metrics import PipelineMetrics
+from careerrank.publishing import forwarded
 from careerrank.topology import Names
 
 log = logging.getLogger(__name__)
@@ -49,18 +48,8 @@ class DelayedRetry:
         attempt = attempt_of(message)
         if attempt >= len(self._queues):
             return False
-        headers: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str | int | float)}
-        headers.update({ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error})
-        await self._exchange.publish(
-            aio_pika.Message(
-                message.body,
-                headers=headers,
-                content_type=message.content_type,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=message.message_id,
-            ),
-            routing_key=self._queues[attempt],
-        )
+        copy = forwarded(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error})
+        await self._exchange.publish(copy, routing_key=self._queues[attempt])
         await message.ack()
         self._metrics.retries.labels(self._worker).inc()
         log.warning(
