@@ -67,6 +67,12 @@ class _ServiceBase:
     async def start(self) -> None:
         raise NotImplementedError
 
+    async def _connect_broker(self, prefetch: int) -> Broker:
+        broker = await connect_broker(self.settings, prefetch=prefetch)
+        reconnects = self.metrics.reconnects.labels(self.name, "rabbitmq")
+        broker.connection.reconnect_callbacks.add(lambda _: reconnects.inc())
+        return broker
+
     async def wait(self) -> None:
         """Return when the consume loop ends by itself (it should not: that is a failure)."""
         assert self.consumer is not None
@@ -94,7 +100,7 @@ class EmbedderService(_ServiceBase):
         self.pool = await connect_postgres(s)
         loop = asyncio.get_running_loop()
         encoder = await loop.run_in_executor(self.executor, load_encoder, s.model)
-        self.broker = await connect_broker(s, prefetch=s.embedder.prefetch)
+        self.broker = await self._connect_broker(s.embedder.prefetch)
         t = self.broker.topology
         sink = DeadLetterSink(self.name, self.broker.names.embedder_queue, t.dead, self.pool, self.metrics)
         handler = Embedder(s, self.pool, encoder, t.internal, sink, self.metrics, self.executor)
@@ -114,7 +120,7 @@ class MatcherService(_ServiceBase):
         s = self.settings
         self.pool = await connect_postgres(s)
         use_gpu = s.matcher.index_device != "cpu" and gpu_available()
-        self.broker = await connect_broker(s, prefetch=s.matcher.prefetch)
+        self.broker = await self._connect_broker(s.matcher.prefetch)
         t = self.broker.topology
         sink = DeadLetterSink(self.name, self.broker.names.matcher_queue, t.dead, self.pool, self.metrics)
         self.handler = Matcher(
