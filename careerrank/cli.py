@@ -37,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--english-share", type=float, default=0.2)
     gen.add_argument("--out", type=Path, required=True)
 
+    rx = sub.add_parser(
+        "reindex",
+        help="re-embed every open item with a model and recompute every list in bulk, then swap them in atomically",
+    )
+    rx.add_argument("--model", default=None, help="the model to switch to (default: the configured one)")
+    rx.add_argument("--force", action="store_true", help="re-encode every text, not only missing or changed ones")
+    rx.add_argument("--quiet", action="store_true", help="no progress bars")
+
     top = sub.add_parser("matches", help="print the top-10 of a vacancy or resume from PostgreSQL")
     which = top.add_mutually_exclusive_group(required=True)
     which.add_argument("--vacancy", metavar="ID")
@@ -93,6 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         summary = asyncio.run(publish_files(settings, args.paths, args.kind, args.limit, args.skip_invalid))
         print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    if command == "reindex":
+        from careerrank.reindex import reindex
+
+        result = asyncio.run(reindex(settings, args.model, force=args.force, progress=not args.quiet))
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return 0
     if command == "matches":
         from careerrank.commands import print_matches

@@ -71,6 +71,12 @@ class MatcherSettings(BaseModel):
     snapshot_dir: Path | None = Field(default=None, description="Where to keep FAISS snapshots for fast restart.")
 
 
+class ReindexSettings(BaseModel):
+    encode_chunk: int = Field(default=4096, ge=1, description="Texts per encode call; one is written as one encodes.")
+    device: str = Field(default="auto", description="Where the all-pairs scores run: auto (GPU if any), cpu, cuda.")
+    block_rows: int | None = Field(default=None, ge=1, description="Score-matrix rows per block; None fits memory.")
+
+
 class WorkerSettings(BaseModel):
     drain_timeout_s: float = Field(default=30.0, gt=0)
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the /metrics endpoint.")
@@ -84,5 +90,6 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     matcher: MatcherSettings = MatcherSettings()
+    reindex: ReindexSettings = ReindexSettings()
     worker: WorkerSettings = WorkerSettings()
     log_level: str = "INFO"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from schemas import Upsert
 
@@ -23,11 +24,16 @@ def embedding_text(event: Upsert, max_chars: int) -> tuple[str, bool]:
 
     The encoder truncates by tokens from the end, so the most informative fields go first.
     """
-    parts = [event.title.strip()]
-    if event.skills:
-        parts.append(", ".join(s for s in event.skills if s))
-    if event.text.strip():
-        parts.append(" ".join(event.text.split()))
+    return compose_text(event.title, event.skills, event.text, max_chars)
+
+
+def compose_text(title: str, skills: Sequence[str], text: str, max_chars: int) -> tuple[str, bool]:
+    """:func:`embedding_text` from stored fields (the reindex reads items, not events)."""
+    parts = [title.strip()]
+    if skills:
+        parts.append(", ".join(s for s in skills if s))
+    if text.strip():
+        parts.append(" ".join(text.split()))
     return truncate(". ".join(p for p in parts if p), max_chars)
 
 

@@ -13,6 +13,7 @@ import asyncpg
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 
 from careerrank.settings import Settings
+from careerrank.storage.model_state import ModelMismatch
 from careerrank.topology import Names, Topology, declare
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     aio_pika.exceptions.AMQPConnectionError,
     aio_pika.exceptions.ChannelInvalidStateError,
+    # Not an outage, but waited out the same way: the events are fine and wait for an embedder of the new model.
+    ModelMismatch,
 )
 
 

@@ -25,7 +25,7 @@ from careerrank.encoders import Encoder, Vectors
 from careerrank.metrics import PipelineMetrics
 from careerrank.publishing import PUBLISHED_AT_HEADER, persistent_message, publish_windowed
 from careerrank.settings import Settings
-from careerrank.storage import postings
+from careerrank.storage import model_state, postings
 from careerrank.texts import embedding_text, text_hash
 from careerrank.topology import INDEX_UPDATE_KEY
 from schemas import Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_event
@@ -167,6 +167,8 @@ class Embedder:
         redelivered = {kind: set(ids) for kind, ids in prepared.redelivered.items()}
         prepared.attempts += 1
         async with self._pool.acquire() as conn, conn.transaction():
+            # A reindex may have switched models: then hold the batch (nothing written) until redeployed.
+            await model_state.check_active(conn, model)
             # On a retry the first attempt may have committed: its events are then announced, not rewritten.
             replayed = (
                 await postings.processed_event_ids(conn, prepared.event_ids()) if prepared.attempts > 1 else set()

@@ -26,7 +26,7 @@ from careerrank import ranking
 from careerrank.metrics import PipelineMetrics
 from careerrank.publishing import PUBLISHED_AT_HEADER
 from careerrank.ranking import Ranked
-from careerrank.storage import matches, postings
+from careerrank.storage import matches, model_state, postings
 from careerrank.storage.matches import DIRECTIONS
 from careerrank.storage.postings import KINDS, StoredEmbedding, opposite
 from careerrank.vector_index import ItemIndex, Vectors
@@ -70,6 +70,7 @@ class Matcher:
         use_gpu: bool = False,
     ) -> None:
         self._pool = pool
+        self._configured_model = model
         self._model = model
         self._k = top_k
         self._dead = dead_letters
@@ -85,6 +86,9 @@ class Matcher:
         started = time.monotonic()
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             generation = await matches.generation(conn)
+            # The last reindex's model wins over the configured one: its vectors and lists are the live ones.
+            self._model = await model_state.active_model(conn) or self._configured_model
+            self.model_version = f"{self._model}/cosine"
             loaded = {kind: await postings.load_open_embeddings(conn, kind, self._model) for kind in KINDS}
             floors = {kind: await matches.list_floors(conn, kind, self._k) for kind in KINDS}
         dims = {m.shape[1] for _, _, m in loaded.values() if len(m)}
@@ -127,15 +131,17 @@ class Matcher:
 
     async def commit(self, prepared: PreparedUpdates) -> None:
         async with self._pool.acquire() as conn:
-            if await matches.generation(conn) != self._generation:
-                # Someone else wrote lists since our index was built (we were a standby): rebuild first.
-                log.warning("index out of date; rebuilding from PostgreSQL", extra={"worker": WORKER})
-                await self.load()
-            plan = await self._plan(conn, prepared.latest)
-            if any(plan.done.values()):
-                written = await self._rematch(conn, plan)
-            else:
-                written = {}
+            # Waits while a reindex holds the lists; it swaps new ones in and moves the generation on.
+            await model_state.enter_list_writer(conn)
+            try:
+                if await matches.generation(conn) != self._generation:
+                    # Someone else wrote lists since our index was built (a standby taking over, a reindex).
+                    log.warning("index out of date; rebuilding from PostgreSQL", extra={"worker": WORKER})
+                    await self.load()
+                plan = await self._plan(conn, prepared.latest)
+                written = await self._rematch(conn, plan) if any(plan.done.values()) else {}
+            finally:
+                await model_state.leave_list_writer(conn)
         now = time.time()
         for kind in KINDS:
             for item_id, _ in plan.done[kind]:

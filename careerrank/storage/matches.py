@@ -106,3 +106,63 @@ async def read_list(conn: asyncpg.Connection, source_kind: Kind, source_id: str)
         MatchRow(r["rank"], r["target_id"], float(r["score"]), r["model_version"], r["computed_at"], r["title"])
         for r in rows
     ]
+
+
+# The lists a reindex builds beside the live ones, and the names its indexes take once swapped in.
+NEXT_TABLE = "matches_next"
+_INDEXES = {
+    "matches_pkey": "PRIMARY KEY (direction, source_id, rank)",
+    "matches_direction_source_id_target_id_key": "UNIQUE (direction, source_id, target_id)",
+}
+_BY_TARGET = "matches_by_target"
+
+
+async def create_next(conn: asyncpg.Connection) -> None:
+    """An empty ``matches_next`` shaped like ``matches``, without indexes (they are built after the load)."""
+    await conn.execute(f"DROP TABLE IF EXISTS {NEXT_TABLE}")
+    await conn.execute(f"CREATE TABLE {NEXT_TABLE} (LIKE matches INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+
+
+async def copy_into_next(
+    conn: asyncpg.Connection, source_kind: Kind, records: Sequence[tuple[str, int, str, float]], model_version: str
+) -> int:
+    """Append ``(source_id, rank, target_id, score)`` rows of one direction to ``matches_next``."""
+    direction = DIRECTIONS[source_kind]
+    await conn.copy_records_to_table(
+        NEXT_TABLE,
+        records=[(direction, s, rank, t, score, model_version) for s, rank, t, score in records],
+        columns=["direction", "source_id", "rank", "target_id", "score", "model_version"],
+    )
+    return len(records)
+
+
+async def index_next(conn: asyncpg.Connection) -> None:
+    """Build ``matches_next``'s constraints and indexes in bulk (much faster than maintaining them per row)."""
+    for name, definition in _INDEXES.items():
+        await conn.execute(f"ALTER TABLE {NEXT_TABLE} ADD CONSTRAINT {name}_next {definition}")
+    await conn.execute(f"CREATE INDEX {_BY_TARGET}_next ON {NEXT_TABLE} (direction, target_id)")
+    await conn.execute(f"ANALYZE {NEXT_TABLE}")
+
+
+async def swap_in_next(conn: asyncpg.Connection) -> None:
+    """Replace ``matches`` with ``matches_next`` in the caller's transaction; readers see one or the other.
+
+    The old table is kept as ``matches_replaced`` until :func:`drop_replaced` (after the commit), so the swap
+    itself only renames.
+    """
+    await conn.execute("LOCK TABLE matches IN ACCESS EXCLUSIVE MODE")
+    await conn.execute("DROP TABLE IF EXISTS matches_replaced")
+    await conn.execute("ALTER TABLE matches RENAME TO matches_replaced")
+    for name in (*_INDEXES, _BY_TARGET):
+        await conn.execute(f"ALTER INDEX {name} RENAME TO {name}_replaced")
+    await conn.execute(f"ALTER TABLE {NEXT_TABLE} RENAME TO matches")
+    for name in (*_INDEXES, _BY_TARGET):
+        await conn.execute(f"ALTER INDEX {name}_next RENAME TO {name}")
+
+
+async def drop_replaced(conn: asyncpg.Connection) -> None:
+    await conn.execute("DROP TABLE IF EXISTS matches_replaced")
+
+
+async def drop_next(conn: asyncpg.Connection) -> None:
+    await conn.execute(f"DROP TABLE IF EXISTS {NEXT_TABLE}")

@@ -234,3 +234,93 @@ def vector_bytes(vector: npt.NDArray[np.float32]) -> bytes:
 
 def vector_from(data: bytes) -> npt.NDArray[np.float32]:
     return np.frombuffer(data, dtype="<f4").astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotItem:
+    """An open item as the reindex reads it: its text fields and the stored vector's fingerprint."""
+
+    item_id: str
+    version: datetime
+    title: str
+    body: str
+    skills: list[str]
+    embedded_hash: bytes | None  # of the stored vector for the reindex's model, if any
+    embedded_version: datetime | None
+
+
+_SNAPSHOT_SELECT = """SELECT t.id, t.version, t.title, t.body, t.skills, e.text_hash, e.version AS embedded_version
+      FROM {table} t
+      LEFT JOIN embeddings e ON e.kind = $1 AND e.item_id = t.id AND e.model = $2
+     WHERE t.status = 'open'"""
+
+
+async def open_items(conn: asyncpg.Connection, kind: Kind, model: str) -> list[SnapshotItem]:
+    """Every open item with what the encoder needs, and its stored vector's hash and version for ``model``."""
+    query = _SNAPSHOT_SELECT.format(table=TABLES[kind]) + " ORDER BY t.id"
+    return [_snapshot_item(r) for r in await conn.fetch(query, kind, model)]
+
+
+async def unembedded_items(conn: asyncpg.Connection, kind: Kind, model: str) -> list[SnapshotItem]:
+    """Open items whose vector for ``model`` is missing or older than the item (moved on during a reindex)."""
+    query = _SNAPSHOT_SELECT.format(table=TABLES[kind]) + " AND (e.version IS NULL OR e.version < t.version)"
+    return [_snapshot_item(r) for r in await conn.fetch(query, kind, model)]
+
+
+def _snapshot_item(r: asyncpg.Record) -> SnapshotItem:
+    return SnapshotItem(
+        r["id"], r["version"], r["title"], r["body"], list(r["skills"]), r["text_hash"], r["embedded_version"]
+    )
+
+
+async def copy_embeddings(
+    conn: asyncpg.Connection,
+    kind: Kind,
+    model: str,
+    items: Sequence[tuple[str, datetime, bytes]],
+    matrix: npt.NDArray[np.float32],
+) -> None:
+    """Bulk :func:`store_embeddings`: COPY into a temporary table, then one upsert. Use in a transaction.
+
+    ``items`` are ``(item_id, version, text_hash)`` for the rows of ``matrix``. A vector written here never
+    replaces a newer one (an embedder may have moved the item on meanwhile).
+    """
+    if not items:
+        return
+    dim = int(matrix.shape[1])
+    data = np.ascontiguousarray(matrix, dtype="<f4")
+    await conn.execute(
+        """CREATE TEMPORARY TABLE IF NOT EXISTS embeddings_incoming
+               (item_id text, version timestamptz, text_hash bytea, vector bytea) ON COMMIT DELETE ROWS"""
+    )
+    await conn.copy_records_to_table(
+        "embeddings_incoming",
+        records=[(i, v, h, data[row].tobytes()) for row, (i, v, h) in enumerate(items)],
+        columns=["item_id", "version", "text_hash", "vector"],
+    )
+    await conn.execute(
+        """INSERT INTO embeddings AS e (kind, item_id, model, version, text_hash, dim, vector)
+           SELECT $1, item_id, $2, version, text_hash, $3, vector FROM embeddings_incoming
+           ON CONFLICT (kind, item_id, model) DO UPDATE SET
+               version = EXCLUDED.version, text_hash = EXCLUDED.text_hash, dim = EXCLUDED.dim,
+               vector = EXCLUDED.vector, created_at = now()
+           WHERE e.version <= EXCLUDED.version""",
+        kind,
+        model,
+        dim,
+    )
+    await conn.execute("TRUNCATE embeddings_incoming")
+
+
+async def mark_matched_bulk(
+    conn: asyncpg.Connection, kind: Kind, ids: Sequence[str], versions: Sequence[datetime]
+) -> int:
+    """:func:`mark_matched` for a whole index; only rows that move forward are written. Return their count."""
+    status = await conn.execute(
+        f"""UPDATE {TABLES[kind]} t SET matched_version = u.version, matched_at = now()
+              FROM unnest($1::text[], $2::timestamptz[]) AS u(id, version)
+             WHERE t.id = u.id AND (t.matched_version IS NULL OR t.matched_version < u.version)""",
+        list(ids),
+        list(versions),
+    )
+    return int(status.split()[-1])

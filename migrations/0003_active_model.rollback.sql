@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS reindexes;
+DROP TABLE IF EXISTS active_model;
