@@ -9,9 +9,9 @@ event at a time:
 3. *encode*: the texts whose vector for the model is missing or stale (all of them for a new model, or with
    ``force``), in length-sorted chunks, each written by COPY while the next one encodes;
 4. *lists*: all lists of both directions from one blocked score matrix (:mod:`careerrank.bulk_lists`), written
-   by COPY into ``matches_next``, whose indexes are built afterwards;
+   by COPY into ``match_lists_next``, whose indexes are built afterwards;
 5. *catch-up*: items that moved on meanwhile get their vectors for the model;
-6. *swap*, in one transaction: ``matches_next`` becomes ``matches``, every item is marked matched at the
+6. *swap*, in one transaction: ``match_lists_next`` becomes ``match_lists``, every item is marked matched at the
    version its new list was computed from, the model becomes the active one, the matcher generation moves on.
 
 The matcher then rebuilds its index from PostgreSQL (it sees the new generation) and works off the index
@@ -46,7 +46,7 @@ from schemas import Kind
 
 log = logging.getLogger(__name__)
 
-# Match rows per COPY call: bounds the records held in memory at once.
+# List entries per COPY call: bounds the records held in memory at once.
 COPY_ROWS = 200_000
 
 
@@ -259,12 +259,11 @@ async def _write_next(
         for start in range(0, len(source_ids), per_copy):
             block = bulk_lists.TopK(top.positions[start : start + per_copy], top.scores[start : start + per_copy])
             sources = source_ids[start : start + per_copy]
-            records = [
-                (source, rank, target, score)
+            lists = [
+                (source, [t for t, _ in ranked], [score for _, score in ranked])
                 for source, ranked in zip(sources, bulk_lists.ranked_rows(block, target_ids), strict=True)
-                for rank, (target, score) in enumerate(ranked, start=1)
             ]
-            written += await matches.copy_into_next(conn, kind, records, model_version)
+            written += await matches.copy_into_next(conn, kind, lists, model_version)
     return written
 
 

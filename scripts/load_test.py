@@ -31,7 +31,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pipeline import kind_ids, matched_times, paced_publish, pct, synthetic, wait_all_matched
+from pipeline_probes import kind_ids, matched_times, paced_publish, pct, synthetic, wait_all_matched
 
 from careerrank.commands import publish_events
 from careerrank.demo import start_worker, wait_for_consumers

@@ -91,6 +91,11 @@ class Matcher:
             self.model_version = f"{self._model}/cosine"
             loaded = {kind: await postings.load_open_embeddings(conn, kind, self._model) for kind in KINDS}
             floors = {kind: await matches.list_floors(conn, kind, self._k) for kind in KINDS}
+            listed = {kind: await postings.listed_ids(conn, kind) for kind in KINDS}
+        # An item never matched yet has its own update queued, and a full search then: until that, nothing
+        # is merged into its list (an infinite floor), which would only be rewritten anyway.
+        for kind in KINDS:
+            floors[kind].update({i: float("inf") for i in loaded[kind][0] if i not in listed[kind]})
         dims = {m.shape[1] for _, _, m in loaded.values() if len(m)}
         if len(dims) > 1:
             raise RuntimeError(f"stored vectors of model {self._model!r} have different dimensions: {dims}")

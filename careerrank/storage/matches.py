@@ -28,55 +28,67 @@ class MatchRow:
 async def lists_containing(conn: asyncpg.Connection, source_kind: Kind, target_ids: Sequence[str]) -> set[str]:
     """Sources (of ``source_kind``) whose list holds any of ``target_ids``."""
     rows = await conn.fetch(
-        "SELECT DISTINCT source_id FROM matches WHERE direction = $1 AND target_id = ANY($2::text[])",
+        "SELECT source_id FROM match_lists WHERE target_ids && $2::text[] AND direction = $1",
         DIRECTIONS[source_kind],
-        target_ids,
+        list(target_ids),
     )
     return {r["source_id"] for r in rows}
 
 
 async def fetch_lists(conn: asyncpg.Connection, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
     rows = await conn.fetch(
-        """SELECT source_id, target_id, score FROM matches
-            WHERE direction = $1 AND source_id = ANY($2::text[]) ORDER BY source_id, rank""",
+        "SELECT source_id, target_ids, scores FROM match_lists WHERE direction = $1 AND source_id = ANY($2::text[])",
         DIRECTIONS[source_kind],
-        source_ids,
+        list(source_ids),
     )
-    lists: dict[str, Ranked] = {}
-    for r in rows:
-        lists.setdefault(r["source_id"], []).append((r["target_id"], float(r["score"])))
-    return lists
+    return {r["source_id"]: list(zip(r["target_ids"], map(float, r["scores"]), strict=True)) for r in rows}
 
 
 async def replace_lists(
     conn: asyncpg.Connection, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str
 ) -> int:
-    """Replace whole lists of the given sources (an empty list deletes); return rows written. Use in a transaction."""
+    """Replace whole lists of the given sources (an empty list deletes); return entries written.
+
+    One row per list: COPY into a temporary table, then one upsert. Use in a transaction.
+    """
     if not lists:
         return 0
     direction = DIRECTIONS[source_kind]
-    await conn.execute(
-        "DELETE FROM matches WHERE direction = $1 AND source_id = ANY($2::text[])", direction, list(lists)
-    )
-    records = [
-        (direction, source, rank, target, score, model_version)
-        for source, ranked in lists.items()
-        for rank, (target, score) in enumerate(ranked, start=1)
-    ]
-    if records:
-        await conn.copy_records_to_table(
-            "matches",
-            records=records,
-            columns=["direction", "source_id", "rank", "target_id", "score", "model_version"],
+    gone = [source for source, ranked in lists.items() if not ranked]
+    if gone:
+        await conn.execute(
+            "DELETE FROM match_lists WHERE direction = $1 AND source_id = ANY($2::text[])", direction, gone
         )
-    return len(records)
+    records = [
+        (source, [t for t, _ in ranked], [score for _, score in ranked]) for source, ranked in lists.items() if ranked
+    ]
+    if not records:
+        return 0
+    await conn.execute(
+        """CREATE TEMPORARY TABLE IF NOT EXISTS match_lists_incoming
+               (source_id text, target_ids text[], scores real[]) ON COMMIT DELETE ROWS"""
+    )
+    await conn.copy_records_to_table(
+        "match_lists_incoming", records=records, columns=["source_id", "target_ids", "scores"]
+    )
+    await conn.execute(
+        """INSERT INTO match_lists AS m (direction, source_id, target_ids, scores, model_version)
+           SELECT $1, source_id, target_ids, scores, $2 FROM match_lists_incoming
+           ON CONFLICT (direction, source_id) DO UPDATE SET
+               target_ids = EXCLUDED.target_ids, scores = EXCLUDED.scores,
+               model_version = EXCLUDED.model_version, computed_at = now()""",
+        direction,
+        model_version,
+    )
+    await conn.execute("TRUNCATE match_lists_incoming")
+    return sum(len(r[1]) for r in records)
 
 
 async def list_floors(conn: asyncpg.Connection, source_kind: Kind, k: int) -> dict[str, float]:
     """Score of the last entry of every full list; a candidate must beat it to enter."""
     rows = await conn.fetch(
-        """SELECT source_id, min(score) AS floor FROM matches WHERE direction = $1
-            GROUP BY source_id HAVING count(*) >= $2""",
+        """SELECT source_id, scores[cardinality(scores)] AS floor FROM match_lists
+            WHERE direction = $1 AND cardinality(scores) >= $2""",
         DIRECTIONS[source_kind],
         k,
     )
@@ -108,61 +120,65 @@ async def read_list(conn: asyncpg.Connection, source_kind: Kind, source_id: str)
     ]
 
 
-# The lists a reindex builds beside the live ones, and the names its indexes take once swapped in.
-NEXT_TABLE = "matches_next"
-_INDEXES = {
-    "matches_pkey": "PRIMARY KEY (direction, source_id, rank)",
-    "matches_direction_source_id_target_id_key": "UNIQUE (direction, source_id, target_id)",
-}
-_BY_TARGET = "matches_by_target"
+# The lists a reindex builds beside the live ones (``match_lists_next``) are swapped in by renames, and the
+# view ``matches`` is re-pointed at them. Table names are literal: nothing here is built from input.
+_VIEW = """CREATE OR REPLACE VIEW matches AS
+SELECT l.direction, l.source_id, u.rank::smallint AS rank, u.target_id, u.score, l.model_version, l.computed_at
+  FROM match_lists l
+ CROSS JOIN LATERAL unnest(l.target_ids, l.scores) WITH ORDINALITY AS u(target_id, score, rank)"""
 
 
 async def create_next(conn: asyncpg.Connection) -> None:
-    """An empty ``matches_next`` shaped like ``matches``, without indexes (they are built after the load)."""
-    await conn.execute(f"DROP TABLE IF EXISTS {NEXT_TABLE}")
-    await conn.execute(f"CREATE TABLE {NEXT_TABLE} (LIKE matches INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    """An empty ``match_lists_next`` shaped like ``match_lists``, without indexes (built after the load)."""
+    await conn.execute("DROP TABLE IF EXISTS match_lists_next")
+    await conn.execute("CREATE TABLE match_lists_next (LIKE match_lists INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
 
 
 async def copy_into_next(
-    conn: asyncpg.Connection, source_kind: Kind, records: Sequence[tuple[str, int, str, float]], model_version: str
+    conn: asyncpg.Connection, source_kind: Kind, lists: Sequence[tuple[str, list[str], list[float]]], model_version: str
 ) -> int:
-    """Append ``(source_id, rank, target_id, score)`` rows of one direction to ``matches_next``."""
+    """Append ``(source_id, target_ids, scores)`` lists of one direction to ``match_lists_next``; return entries."""
     direction = DIRECTIONS[source_kind]
     await conn.copy_records_to_table(
-        NEXT_TABLE,
-        records=[(direction, s, rank, t, score, model_version) for s, rank, t, score in records],
-        columns=["direction", "source_id", "rank", "target_id", "score", "model_version"],
+        "match_lists_next",
+        records=[(direction, s, targets, scores, model_version) for s, targets, scores in lists if targets],
+        columns=["direction", "source_id", "target_ids", "scores", "model_version"],
     )
-    return len(records)
+    return sum(len(targets) for _, targets, _ in lists)
 
 
 async def index_next(conn: asyncpg.Connection) -> None:
-    """Build ``matches_next``'s constraints and indexes in bulk (much faster than maintaining them per row)."""
-    for name, definition in _INDEXES.items():
-        await conn.execute(f"ALTER TABLE {NEXT_TABLE} ADD CONSTRAINT {name}_next {definition}")
-    await conn.execute(f"CREATE INDEX {_BY_TARGET}_next ON {NEXT_TABLE} (direction, target_id)")
-    await conn.execute(f"ANALYZE {NEXT_TABLE}")
+    """Build ``match_lists_next``'s key and index in bulk (much faster than maintaining them per row)."""
+    await conn.execute(
+        "ALTER TABLE match_lists_next ADD CONSTRAINT match_lists_pkey_next PRIMARY KEY (direction, source_id)"
+    )
+    await conn.execute("CREATE INDEX match_lists_by_target_next ON match_lists_next USING gin (target_ids)")
+    await conn.execute("ANALYZE match_lists_next")
 
 
 async def swap_in_next(conn: asyncpg.Connection) -> None:
-    """Replace ``matches`` with ``matches_next`` in the caller's transaction; readers see one or the other.
+    """Replace the lists with ``match_lists_next`` in the caller's transaction; readers see one or the other.
 
-    The old table is kept as ``matches_replaced`` until :func:`drop_replaced` (after the commit), so the swap
-    itself only renames.
+    The old table is kept as ``match_lists_replaced`` until :func:`drop_replaced` (after the commit), so the
+    swap itself only renames and re-points the view.
     """
-    await conn.execute("LOCK TABLE matches IN ACCESS EXCLUSIVE MODE")
-    await conn.execute("DROP TABLE IF EXISTS matches_replaced")
-    await conn.execute("ALTER TABLE matches RENAME TO matches_replaced")
-    for name in (*_INDEXES, _BY_TARGET):
-        await conn.execute(f"ALTER INDEX {name} RENAME TO {name}_replaced")
-    await conn.execute(f"ALTER TABLE {NEXT_TABLE} RENAME TO matches")
-    for name in (*_INDEXES, _BY_TARGET):
-        await conn.execute(f"ALTER INDEX {name}_next RENAME TO {name}")
+    for statement in (
+        "LOCK TABLE match_lists IN ACCESS EXCLUSIVE MODE",
+        "DROP TABLE IF EXISTS match_lists_replaced",
+        "ALTER TABLE match_lists RENAME TO match_lists_replaced",
+        "ALTER INDEX match_lists_pkey RENAME TO match_lists_pkey_replaced",
+        "ALTER INDEX match_lists_by_target RENAME TO match_lists_by_target_replaced",
+        "ALTER TABLE match_lists_next RENAME TO match_lists",
+        "ALTER INDEX match_lists_pkey_next RENAME TO match_lists_pkey",
+        "ALTER INDEX match_lists_by_target_next RENAME TO match_lists_by_target",
+        _VIEW,
+    ):
+        await conn.execute(statement)
 
 
 async def drop_replaced(conn: asyncpg.Connection) -> None:
-    await conn.execute("DROP TABLE IF EXISTS matches_replaced")
+    await conn.execute("DROP TABLE IF EXISTS match_lists_replaced")
 
 
 async def drop_next(conn: asyncpg.Connection) -> None:
-    await conn.execute(f"DROP TABLE IF EXISTS {NEXT_TABLE}")
+    await conn.execute("DROP TABLE IF EXISTS match_lists_next")

@@ -217,6 +217,12 @@ async def load_open_embeddings(
     return ids, versions, matrix.astype(np.float32, copy=False)
 
 
+async def listed_ids(conn: asyncpg.Connection, kind: Kind) -> set[str]:
+    """Open items matched at some version: their lists exist (possibly empty, possibly about to be redone)."""
+    rows = await conn.fetch(f"SELECT id FROM {TABLES[kind]} WHERE status = 'open' AND matched_version IS NOT NULL")
+    return {r["id"] for r in rows}
+
+
 async def mark_matched(conn: asyncpg.Connection, kind: Kind, rows: Sequence[tuple[str, datetime]]) -> None:
     await conn.execute(
         f"""UPDATE {TABLES[kind]} t SET matched_version = u.version, matched_at = now()

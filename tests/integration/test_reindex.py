@@ -24,7 +24,9 @@ pytestmark = pytest.mark.integration
 OLD, NEW = "hashing-64", "hashing-128"
 
 
-async def test_reindex_to_a_new_model_rebuilds_every_vector_and_list(settings: Settings, db: asyncpg.Connection) -> None:
+async def test_reindex_to_a_new_model_rebuilds_every_vector_and_list(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
     async with running_workers(settings):
         await publish(settings, [posting("vacancy", i) for i in range(40)] + [posting("resume", i) for i in range(30)])
         await wait_matched(db, {"vacancy": 40, "resume": 30})
@@ -43,10 +45,12 @@ async def test_reindex_to_a_new_model_rebuilds_every_vector_and_list(settings: S
     }
     # The old model's vectors stay (a switch back needs no re-encode), the swap left no tables behind.
     assert await db.fetchval("SELECT count(*) FROM embeddings WHERE model = $1", OLD) == 70
-    assert await db.fetchval("SELECT to_regclass('matches_next') IS NULL AND to_regclass('matches_replaced') IS NULL")
+    assert await db.fetchval(
+        "SELECT to_regclass('match_lists_next') IS NULL AND to_regclass('match_lists_replaced') IS NULL"
+    )
     record = await db.fetchrow("SELECT model, vacancies, resumes, encoded, match_rows FROM reindexes")
     assert dict(record) == {"model": NEW, "vacancies": 40, "resumes": 30, "encoded": 70, "match_rows": 700}
-    for name in ("matches_pkey", "matches_by_target", "matches_direction_source_id_target_id_key"):
+    for name in ("match_lists_pkey", "match_lists_by_target"):
         assert await db.fetchval("SELECT to_regclass($1) IS NOT NULL", name), name
 
 
