@@ -2,7 +2,8 @@
 
 Invariant kept by the matcher: every stored list is the exact top-K of its source over all open
 items of the opposite kind. For a batch of changes it is restored by
-- a full search for each changed source and for each source whose list held a removed or changed target;
+- a full search for each changed source and for each source whose list held a removed target;
+- a rescore of each list that holds a changed target, or a full search where that target fell below the floor;
 - a merge of ``old list ∪ new candidates`` for every other source that a changed target beats at its floor,
   since top-K(old ∪ new) = top-K(top-K(old) ∪ new) when no old entry went away.
 Pure and blocking: the matcher runs it on its compute thread.
@@ -11,24 +12,18 @@ Pure and blocking: the matcher runs it on its compute thread.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
+import torch
 
 from careerrank.vector_index import ItemIndex
+from schemas.index_updates import KINDS, Kind, opposite
 
 Ranked = list[tuple[str, float]]
 
-# Rows of the source matrix scored at once: bounds memory at ROW_CHUNK x batch floats.
-ROW_CHUNK = 16_384
-
-
-@dataclass
-class ListChanges:
-    """New lists for one source kind: ``full`` are searched from scratch, ``candidates`` need a merge."""
-
-    full: dict[str, Ranked] = field(default_factory=dict)
-    candidates: dict[str, Ranked] = field(default_factory=dict)
+# Rows scored at once: bounds a score block at ROW_CHUNK x index size floats.
+ROW_CHUNK = 256
 
 
 def search_lists(sources: ItemIndex, targets: ItemIndex, source_ids: Sequence[str], k: int) -> dict[str, Ranked]:
@@ -56,19 +51,114 @@ def entering_candidates(
     target_ids = [targets.ids[p] for p in positions]
     target_vectors = targets.vectors()[positions]
     source_vectors = sources.vectors()
-    out: dict[str, Ranked] = {}
-    for start in range(0, len(sources), ROW_CHUNK):
-        block = source_vectors[start : start + ROW_CHUNK] @ target_vectors.T
-        floors = sources.floor[start : start + ROW_CHUNK]
-        above = block > floors[:, None]
-        for row in np.flatnonzero(above.any(axis=1)):
-            source_id = sources.ids[start + row]
-            if source_id in skip:
+    found = _Entering(sources)
+    for start in range(0, len(positions), ROW_CHUNK):
+        found.add(target_vectors[start : start + ROW_CHUNK] @ source_vectors.T, start)
+    return found.ranked(target_ids, skip, k)
+
+
+def place_new(
+    items: ItemIndex, others: ItemIndex, new_ids: Sequence[str], skip: set[str], k: int
+) -> tuple[dict[str, Ranked], dict[str, Ranked]]:
+    """For items new or moved in ``items``: their own exact top-``k`` lists over ``others``, and, for every
+    list of ``others`` not in ``skip``, the new items that beat its floor.
+
+    One matrix product serves both: row ``i`` of ``new @ others.T`` holds item ``i``'s list, and column ``j``
+    says which new items enter list ``j``: the scores :func:`search_lists` and :func:`entering_candidates`
+    would each compute again.
+    """
+    positions = [p for p in (items.position(i) for i in new_ids) if p is not None]
+    if not positions:
+        return {}, {}
+    present = [items.ids[p] for p in positions]
+    if len(others) == 0:
+        return {i: [] for i in present}, {}
+    queries = items.vectors()[positions]
+    matrix = others.vectors()
+    top = min(k, len(others))
+    own: dict[str, Ranked] = {}
+    found = _Entering(others)
+    for start in range(0, len(positions), ROW_CHUNK):
+        block = queries[start : start + ROW_CHUNK] @ matrix.T
+        with torch.inference_mode():
+            best = torch.topk(torch.from_numpy(block), top, dim=1)
+        for item_id, cols, scores in zip(
+            present[start : start + ROW_CHUNK], best.indices.tolist(), best.values.tolist(), strict=True
+        ):
+            ranked = [(others.ids[c], s) for c, s in zip(cols, scores, strict=True)]
+            # topk returns best first; only ties need the id order the rest of the ranking uses.
+            own[item_id] = sorted(ranked, key=_by_score) if len(set(scores)) < len(scores) else ranked
+        found.add(block, start)
+    return own, found.ranked(present, skip, k)
+
+
+class _Entering:
+    """Collects (new item, list) pairs scoring above the list's floor, over blocks of new items."""
+
+    def __init__(self, lists: ItemIndex) -> None:
+        self._lists = lists
+        self._rows: list[npt.NDArray[np.intp]] = []
+        self._cols: list[npt.NDArray[np.intp]] = []
+        self._scores: list[npt.NDArray[np.float32]] = []
+
+    def add(self, block: npt.NDArray[np.float32], first_row: int) -> None:
+        """``block[i, j]``: new item ``first_row + i`` scored against list ``j``."""
+        rows, cols = np.nonzero(block > self._lists.floor[None, :])
+        self._rows.append(rows + first_row)
+        self._cols.append(cols)
+        self._scores.append(block[rows, cols])
+
+    def ranked(self, new_ids: Sequence[str], skip: set[str], k: int) -> dict[str, Ranked]:
+        """Per list (not in ``skip``): the new items that beat its floor, best first, at most ``k``."""
+        if not self._cols:
+            return {}
+        rows, cols, scores = np.concatenate(self._rows), np.concatenate(self._cols), np.concatenate(self._scores)
+        order = np.argsort(cols, kind="stable")
+        rows, cols, scores = rows[order], cols[order], scores[order]
+        bounds = np.flatnonzero(np.diff(cols)) + 1
+        out: dict[str, Ranked] = {}
+        for group_rows, group_cols, group_scores in zip(
+            np.split(rows, bounds), np.split(cols, bounds), np.split(scores, bounds), strict=True
+        ):
+            if not len(group_cols):
                 continue
-            cols = np.flatnonzero(above[row])
-            ranked = sorted(((target_ids[c], float(block[row, c])) for c in cols), key=_by_score)
-            out[source_id] = ranked[:k]
-    return out
+            list_id = self._lists.ids[int(group_cols[0])]
+            if list_id in skip:
+                continue
+            entries = ((new_ids[r], s) for r, s in zip(group_rows.tolist(), group_scores.tolist(), strict=True))
+            out[list_id] = sorted(entries, key=_by_score)[:k]
+        return out
+
+
+# A rescored entry this far below the old floor is taken to have dropped out (float32 scores computed in
+# another order differ by ~1e-7; the pipeline's lists are checked against brute force at 1e-4).
+RESCORE_TOLERANCE = 1e-5
+
+
+def rescore(
+    sources: ItemIndex, targets: ItemIndex, source_id: str, old: Ranked, changed: set[str], k: int
+) -> Ranked | None:
+    """``old`` with the changed targets' scores recomputed, if that keeps it exact; None if a search is needed.
+
+    Every target outside a full list scores at most its floor, so the list stays exact while each changed
+    entry still scores at least the old floor; one that fell below it may have been overtaken by an outsider.
+    A list that is not full holds every target already. The common case is a target whose vector did not
+    move (a restart rebuilt the index, an update kept the text) or moved up.
+    """
+    source = sources.position(source_id)
+    rows = [i for i, (t, _) in enumerate(old) if t in changed]
+    found = [targets.position(old[i][0]) for i in rows]
+    positions = [p for p in found if p is not None]
+    if source is None or len(positions) < len(found):
+        return None
+    new = targets.vectors()[positions] @ sources.vectors()[source]
+    floor = floor_of(old, k)
+    if len(old) >= k and bool((new < floor - RESCORE_TOLERANCE).any()):
+        return None
+    updated = list(old)
+    for i, score in zip(rows, new.tolist(), strict=True):
+        updated[i] = (old[i][0], score)
+    return sorted(updated, key=_by_score)
 
 
 def merge(old: Ranked, candidates: Ranked, k: int) -> Ranked:
@@ -89,3 +179,48 @@ def floors_for(lists: Mapping[str, Ranked], k: int) -> dict[str, float]:
 def _by_score(item: tuple[str, float]) -> tuple[float, str]:
     # Ties broken by id so every recomputation gives the same order.
     return (-item[1], item[0])
+
+
+def changed_lists(
+    indexes: Mapping[Kind, ItemIndex],
+    upserted: Mapping[Kind, Sequence[str]],
+    removed: Mapping[Kind, Sequence[str]],
+    stale: Mapping[Kind, set[str]],
+    holding: Mapping[Kind, Mapping[str, Ranked]],
+    k: int,
+) -> dict[Kind, tuple[dict[str, Ranked], dict[str, Ranked], dict[str, Ranked]]]:
+    """The lists one batch changes, per source kind: ``(searched in full, rescored in place, candidates)``.
+
+    ``indexes`` already hold the batch (upserts applied, removals gone). ``stale``: lists that held a removed
+    target; ``holding``: the current lists that hold an upserted target. Candidates are merged by the caller
+    into the old (or rescored) lists; removed sources' lists are deleted by the caller.
+    """
+    to_search: dict[Kind, set[str]] = {}
+    rescored: dict[Kind, dict[str, Ranked]] = {}
+    for kind in KINDS:
+        sources, targets = indexes[kind], indexes[opposite(kind)]
+        gone = set(removed[kind])
+        to_search[kind] = set(upserted[kind]) | (stale[kind] - gone)
+        rescored[kind] = {}
+        changed = set(upserted[opposite(kind)])
+        for source, old in holding[kind].items():
+            if source in to_search[kind] or source in gone:
+                continue
+            fixed = rescore(sources, targets, source, old, changed, k)
+            if fixed is None:
+                to_search[kind].add(source)
+            else:
+                rescored[kind][source] = fixed
+    full: dict[Kind, dict[str, Ranked]] = {}
+    candidates: dict[Kind, dict[str, Ranked]] = {}
+    for kind in KINDS:
+        other = opposite(kind)
+        sources, targets = indexes[kind], indexes[other]
+        own, candidates[other] = place_new(
+            sources, targets, upserted[kind], skip=to_search[other] | set(removed[other]), k=k
+        )
+        rest = sorted(to_search[kind] - set(own))
+        full[kind] = {**own, **search_lists(sources, targets, rest, k)}
+        # A source to search that is no longer indexed has left too: its list goes.
+        full[kind].update({s: [] for s in to_search[kind] if s not in sources})
+    return {kind: (full[kind], rescored[kind], candidates[kind]) for kind in KINDS}

@@ -22,6 +22,27 @@ log = logging.getLogger(__name__)
 Vectors = npt.NDArray[np.float32]
 
 
+# Query rows scored at once: bounds the score block at QUERY_CHUNK x index size floats.
+QUERY_CHUNK = 256
+
+
+def exact_top_k(queries: Vectors, targets: Vectors, k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """Best ``k`` rows of ``targets`` per query by inner product, best first (torch on the CPU)."""
+    import torch
+
+    t = torch.from_numpy(targets)
+    queries = np.require(queries, np.float32, ["C", "W"])  # torch refuses read-only memory
+    scores = np.empty((len(queries), k), dtype=np.float32)
+    positions = np.empty((len(queries), k), dtype=np.int64)
+    with torch.inference_mode():
+        for start in range(0, len(queries), QUERY_CHUNK):
+            block = torch.from_numpy(queries[start : start + QUERY_CHUNK]) @ t.T
+            top = torch.topk(block, k, dim=1)
+            scores[start : start + len(block)] = top.values.numpy()
+            positions[start : start + len(block)] = top.indices.numpy()
+    return scores, positions
+
+
 def gpu_available() -> bool:
     return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
 
@@ -114,13 +135,25 @@ class ItemIndex:
         return len(positions)
 
     def search(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], list[list[str]]]:
-        """Top-``k`` by inner product for each query row; short rows where the index is small."""
+        """Top-``k`` by inner product for each query row; short rows where the index is small.
+
+        Exact. On the CPU a matrix product and a top-k (torch) instead of FAISS' flat search, whose per-query
+        heaps cost 3-4x more here (results/bench-*.json, ``vector_search``); on a GPU the FAISS GPU mirror.
+        """
         if len(self.ids) == 0 or len(queries) == 0:
             return np.zeros((len(queries), 0), dtype=np.float32), [[] for _ in range(len(queries))]
         k = min(k, len(self.ids))
-        scores, positions = self._searcher().search(np.ascontiguousarray(queries, dtype=np.float32), k)
-        ids = [[self.ids[p] for p in row if p >= 0] for row in positions]
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        if self._gpu_resources is not None:
+            scores, positions = self._searcher().search(queries, k)
+        else:
+            scores, positions = exact_top_k(queries, self._matrix(), k)
+        ids = [[self.ids[p] for p in row if p >= 0] for row in positions.tolist()]
         return scores, ids
+
+    def _matrix(self) -> Vectors:
+        n = self._cpu.ntotal
+        return faiss.rev_swig_ptr(self._cpu.get_xb(), n * self.dim).reshape(n, self.dim)
 
     def set_floors(self, floors: dict[str, float]) -> None:
         for item_id, value in floors.items():

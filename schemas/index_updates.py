@@ -9,6 +9,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from schemas.postings import ItemId
 
 Kind = Literal["vacancy", "resume"]
+KINDS: tuple[Kind, Kind] = ("vacancy", "resume")
+
+
+def opposite(kind: Kind) -> Kind:
+    return "resume" if kind == "vacancy" else "vacancy"
 
 
 class IndexUpdate(BaseModel):

@@ -54,6 +54,9 @@ class _Plan:
     upserts: dict[Kind, list[StoredEmbedding]] = field(default_factory=lambda: {"vacancy": [], "resume": []})
     removals: dict[Kind, list[str]] = field(default_factory=lambda: {"vacancy": [], "resume": []})
     done: dict[Kind, list[tuple[str, datetime]]] = field(default_factory=lambda: {"vacancy": [], "resume": []})
+    # Items matched at some version before this batch: only those can be held in other lists. An item enters
+    # the index (and so other lists) in the transaction that first marks it matched.
+    listed: dict[Kind, set[str]] = field(default_factory=lambda: {"vacancy": set(), "resume": set()})
 
 
 class Matcher:
@@ -89,13 +92,10 @@ class Matcher:
             # The last reindex's model wins over the configured one: its vectors and lists are the live ones.
             self._model = await model_state.active_model(conn) or self._configured_model
             self.model_version = f"{self._model}/cosine"
-            loaded = {kind: await postings.load_open_embeddings(conn, kind, self._model) for kind in KINDS}
+            # An item never matched yet enters when its own update (queued) is handled, as in a live stream:
+            # loaded now, it would fill other lists that would all be rescored when that update comes.
+            loaded = {kind: await postings.load_open_embeddings(conn, kind, self._model, True) for kind in KINDS}
             floors = {kind: await matches.list_floors(conn, kind, self._k) for kind in KINDS}
-            listed = {kind: await postings.listed_ids(conn, kind) for kind in KINDS}
-        # An item never matched yet has its own update queued, and a full search then: until that, nothing
-        # is merged into its list (an infinite floor), which would only be rewritten anyway.
-        for kind in KINDS:
-            floors[kind].update({i: float("inf") for i in loaded[kind][0] if i not in listed[kind]})
         dims = {m.shape[1] for _, _, m in loaded.values() if len(m)}
         if len(dims) > 1:
             raise RuntimeError(f"stored vectors of model {self._model!r} have different dimensions: {dims}")
@@ -186,30 +186,40 @@ class Matcher:
                     self._metrics.events.labels(WORKER, "superseded").inc()
                     continue
                 plan.done[kind].append((update.id, update.version))
+                if states[update.id][2] is not None:
+                    plan.listed[kind].add(update.id)
         return plan
 
     async def _rematch(self, conn: asyncpg.Connection, plan: _Plan) -> dict[Kind, int]:
         await self._run(self._apply, plan)
-        # Lists holding a target that left or moved must be searched again from scratch. Every upserted id is
-        # looked up, not only those the index held before: after a restart the index is rebuilt from the
-        # stored vectors, so an item closed and re-opened with a new text is "new" to the index while lists
-        # still hold it with its old score.
+        # Lists holding a target that left are searched again; lists holding one that moved are rescored (or
+        # searched again where it fell below their floor). Every upserted item matched before is looked up, not
+        # only those the index held: after a restart the index is rebuilt from the stored vectors, so an item
+        # closed and re-opened with a new text is "new" to the index while lists still hold its old score.
         stale: dict[Kind, set[str]] = {"vacancy": set(), "resume": set()}
+        holding: dict[Kind, dict[str, Ranked]] = {"vacancy": {}, "resume": {}}
         for kind in KINDS:
-            gone = plan.removals[kind] + [e.item_id for e in plan.upserts[kind]]
-            if gone:
-                stale[opposite(kind)] = await matches.lists_containing(conn, opposite(kind), gone)
-        computed = await self._run(self._compute, plan, stale)
+            other = opposite(kind)
+            left = [i for i in plan.removals[kind] if i in plan.listed[kind]]
+            if left:
+                stale[other] = await matches.lists_containing(conn, other, left)
+            changed = [e.item_id for e in plan.upserts[kind] if e.item_id in plan.listed[kind]]
+            if changed:
+                holders = await matches.lists_containing(conn, other, changed) - stale[other]
+                holding[other] = await matches.fetch_lists(conn, other, sorted(holders)) if holders else {}
+        computed = await self._run(self._compute, plan, stale, holding)
         new_lists: dict[Kind, dict[str, Ranked]] = {}
         for kind in KINDS:
-            full, candidates = computed[kind]
-            lists = dict(full)
+            full, rescored, candidates = computed[kind]
+            lists = {**rescored, **full}
             if candidates:
-                old = await matches.fetch_lists(conn, kind, list(candidates))
+                missing = [source for source in candidates if source not in rescored]
+                old = await matches.fetch_lists(conn, kind, missing) if missing else {}
                 for source, ranked in candidates.items():
-                    lists[source] = ranking.merge(old.get(source, []), ranked, self._k)
-                self._metrics.lists_written.labels(DIRECTIONS[kind], "merge").inc(len(candidates))
-            self._metrics.lists_written.labels(DIRECTIONS[kind], "full").inc(len(full))
+                    base = rescored[source] if source in rescored else old.get(source, [])
+                    lists[source] = ranking.merge(base, ranked, self._k)
+            for how, count in (("full", len(full)), ("rescore", len(rescored)), ("merge", len(candidates))):
+                self._metrics.lists_written.labels(DIRECTIONS[kind], how).inc(count)
             for removed in plan.removals[kind]:
                 lists[removed] = []
             new_lists[kind] = lists
@@ -261,25 +271,20 @@ class Matcher:
             self._metrics.index_items.labels(kind).set(len(index))
 
     def _compute(
-        self, plan: _Plan, stale: dict[Kind, set[str]]
-    ) -> dict[Kind, tuple[dict[str, Ranked], dict[str, Ranked]]]:
-        out: dict[Kind, tuple[dict[str, Ranked], dict[str, Ranked]]] = {}
+        self, plan: _Plan, stale: dict[Kind, set[str]], holding: dict[Kind, dict[str, Ranked]]
+    ) -> dict[Kind, tuple[dict[str, Ranked], dict[str, Ranked], dict[str, Ranked]]]:
+        """Per source kind: lists searched in full, lists rescored in place, and entering candidates."""
         if self.indexes is None:
-            return {"vacancy": ({}, {}), "resume": ({}, {})}
+            return {"vacancy": ({}, {}, {}), "resume": ({}, {}, {})}
         with self._metrics.stage_seconds.labels(WORKER, "search").time():
-            for kind in KINDS:
-                sources, targets = self.indexes[kind], self.indexes[opposite(kind)]
-                removed = set(plan.removals[kind])
-                to_search = {e.item_id for e in plan.upserts[kind]} | (stale[kind] - removed)
-                full = ranking.search_lists(sources, targets, sorted(to_search), self._k)
-                # A stale source that is no longer indexed has left too: its list goes.
-                full.update({s: [] for s in to_search if s not in sources})
-                changed_targets = [e.item_id for e in plan.upserts[opposite(kind)]]
-                candidates = ranking.entering_candidates(
-                    sources, targets, changed_targets, skip=set(full) | removed, k=self._k
-                )
-                out[kind] = (full, candidates)
-        return out
+            return ranking.changed_lists(
+                self.indexes,
+                {kind: [e.item_id for e in plan.upserts[kind]] for kind in KINDS},
+                plan.removals,
+                stale,
+                holding,
+                self._k,
+            )
 
     def _set_floors(self, lists: dict[Kind, dict[str, Ranked]]) -> None:
         if self.indexes is None:

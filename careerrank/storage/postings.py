@@ -12,14 +12,11 @@ import numpy as np
 import numpy.typing as npt
 
 from schemas import Closure, Kind, Upsert
+from schemas.index_updates import KINDS as KINDS  # re-exported: callers take them from here too
+from schemas.index_updates import opposite as opposite
 
 # Table names come only from this mapping, never from input.
 TABLES: dict[Kind, str] = {"vacancy": "vacancies", "resume": "resumes"}
-KINDS: tuple[Kind, Kind] = ("vacancy", "resume")
-
-
-def opposite(kind: Kind) -> Kind:
-    return "resume" if kind == "vacancy" else "vacancy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +188,9 @@ async def fetch_embeddings(
 
 
 async def load_open_embeddings(
-    conn: asyncpg.Connection, kind: Kind, model: str
+    conn: asyncpg.Connection, kind: Kind, model: str, matched_only: bool = False
 ) -> tuple[list[str], list[datetime], npt.NDArray[np.float32]]:
-    """Every open item's vector, for rebuilding the index at start-up."""
+    """Every open item's vector (``matched_only``: of those matched at some version), for rebuilding the index."""
     ids: list[str] = []
     versions: list[datetime] = []
     chunks: list[bytes] = []
@@ -203,9 +200,11 @@ async def load_open_embeddings(
             f"""SELECT e.item_id, e.version, e.dim, e.vector
                   FROM embeddings e JOIN {TABLES[kind]} t ON t.id = e.item_id
                  WHERE e.kind = $1 AND e.model = $2 AND t.status = 'open'
+                   AND (NOT $3 OR t.matched_version IS NOT NULL)
                  ORDER BY e.item_id""",
             kind,
             model,
+            matched_only,
             prefetch=5000,
         )
         async for r in cursor:
@@ -215,12 +214,6 @@ async def load_open_embeddings(
             dim = r["dim"]
     matrix = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(ids), dim) if ids else np.zeros((0, 0), "<f4")
     return ids, versions, matrix.astype(np.float32, copy=False)
-
-
-async def listed_ids(conn: asyncpg.Connection, kind: Kind) -> set[str]:
-    """Open items matched at some version: their lists exist (possibly empty, possibly about to be redone)."""
-    rows = await conn.fetch(f"SELECT id FROM {TABLES[kind]} WHERE status = 'open' AND matched_version IS NOT NULL")
-    return {r["id"] for r in rows}
 
 
 async def mark_matched(conn: asyncpg.Connection, kind: Kind, rows: Sequence[tuple[str, datetime]]) -> None:

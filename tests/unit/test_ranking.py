@@ -69,6 +69,7 @@ class Simulation:
         self.clock = 0
         self.merges = 0
         self.full_searches = 0
+        self.rescores = 0
 
     def apply(self, batch: Batch) -> None:
         self.clock += 1
@@ -81,45 +82,47 @@ class Simulation:
             if ups:
                 ids = list(ups)
                 index.upsert(ids, [version] * len(ids), np.stack([ups[i] for i in ids]))
-        # Matcher._rematch: lists holding a target that left or moved (matches.lists_containing)
+        # Matcher._rematch: lists holding a target that left (searched again) or moved (rescored), as
+        # matches.lists_containing and matches.fetch_lists would find them
         stale: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        holding: dict[str, dict[str, Ranked]] = {kind: {} for kind in KINDS}
         for kind in KINDS:
+            other = opposite(kind)
             gone = set(batch.removals[kind])
-            if self.mutant != "no_moved_targets":
-                gone |= set(batch.upserts[kind])
             if gone and self.mutant != "no_stale":
-                stale[opposite(kind)] = {
-                    source
-                    for source, ranked in self.stored[opposite(kind)].items()
-                    if any(t in gone for t, _ in ranked)
+                stale[other] = {s for s, ranked in self.stored[other].items() if any(t in gone for t, _ in ranked)}
+            moved = set(batch.upserts[kind])
+            if moved and self.mutant != "no_moved_targets":
+                holding[other] = {
+                    s: r
+                    for s, r in self.stored[other].items()
+                    if s not in stale[other] and any(t in moved for t, _ in r)
                 }
         # Matcher._compute
-        computed: dict[str, tuple[dict[str, Ranked], dict[str, Ranked]]] = {}
-        for kind in KINDS:
-            sources, targets = self.indexes[kind], self.indexes[opposite(kind)]
-            removed = set(batch.removals[kind])
-            to_search = set(batch.upserts[kind]) | (stale[kind] - removed)
-            full = ranking.search_lists(sources, targets, sorted(to_search), self.k)
-            full.update({s: [] for s in to_search if s not in sources})
-            changed_targets = list(batch.upserts[opposite(kind)])
-            candidates = ranking.entering_candidates(
-                sources, targets, changed_targets, skip=set(full) | removed, k=self.k
-            )
-            computed[kind] = (full, candidates)
-        # Matcher._rematch: merge with the old lists (matches.fetch_lists), removed sources lose their list
+        computed = ranking.changed_lists(
+            self.indexes,
+            {kind: list(batch.upserts[kind]) for kind in KINDS},
+            batch.removals,
+            stale,
+            holding,
+            self.k,
+        )
+        # Matcher._rematch: merge with the old (or rescored) lists, removed sources lose their list
         new_lists: dict[str, dict[str, Ranked]] = {}
         for kind in KINDS:
-            full, candidates = computed[kind]
-            lists = dict(full)
+            full, rescored, candidates = computed[kind]
+            lists = {**rescored, **full}
             if self.mutant == "no_candidates":
                 candidates = {}
             for source, ranked in candidates.items():
-                lists[source] = ranking.merge(self.stored[kind].get(source, []), ranked, self.k)
+                base = rescored[source] if source in rescored else self.stored[kind].get(source, [])
+                lists[source] = ranking.merge(base, ranked, self.k)
             for removed in batch.removals[kind]:
                 lists[removed] = []
             new_lists[kind] = lists
             self.merges += len(candidates)
             self.full_searches += len(full)
+            self.rescores += len(rescored)
         # matches.replace_lists: an empty list deletes
         for kind in KINDS:
             for source, ranked in new_lists[kind].items():
@@ -278,6 +281,7 @@ def test_long_random_run_equals_brute_force(seed: int, row_chunk: int, monkeypat
     # The run must have exercised both paths, or it proves little.
     assert sim.merges > 100
     assert sim.full_searches > 100
+    assert sim.rescores > 20
 
 
 def test_simulation_check_catches_a_wrong_list() -> None:
@@ -484,3 +488,32 @@ def test_entering_candidates_across_row_chunks(monkeypatch: pytest.MonkeyPatch) 
             assert f"s{i}" not in whole
         else:
             assert [t for t, _ in whole[f"s{i}"]] == [t for t, _ in above]
+
+
+# --- rescore / place_new -------------------------------------------------------------------------------
+
+
+def test_rescore_keeps_a_full_list_when_the_moved_target_stays_above_the_floor() -> None:
+    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
+    # s1's list of 2 was [t1 1.0, t2 0.8]; t2 moved to [0.6, 0.8] (0.6 for s1): below the floor 0.8 -> search.
+    old = [("t1", 1.0), ("t2", 0.8)]
+    targets.upsert(["t2"], [EPOCH], np.asarray([[0.6, 0.8]], dtype=np.float32))
+    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 2) is None
+    # Moved up instead: kept, rescored and re-sorted.
+    targets.upsert(["t2"], [EPOCH], np.asarray([[1.0, 0.0]], dtype=np.float32))
+    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 2) == [("t1", 1.0), ("t2", 1.0)]
+    # A list that is not full holds every target: any move is fine.
+    targets.upsert(["t2"], [EPOCH], np.asarray([[0.0, 1.0]], dtype=np.float32))
+    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 3) == [("t1", 1.0), ("t2", 0.0)]
+    # A target the index no longer holds cannot be rescored.
+    targets.remove(["t2"])
+    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 3) is None
+
+
+def test_place_new_gives_own_lists_and_entering_candidates_from_one_product() -> None:
+    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
+    targets.set_floors({"t1": 0.9, "t2": 0.97, "t3": 0.7, "t4": -0.5})
+    own, entering = ranking.place_new(sources, targets, ["s3", "s1", "ghost"], skip={"t4"}, k=2)
+    assert own == ranking.search_lists(sources, targets, ["s3", "s1"], 2)
+    # t1 (floor 0.9): s1 scores 1.0; t2 (0.97): s1 0.8, s3 0.96 -> nobody; t3 (0.7): s3 0.8; t4 skipped.
+    assert entering == {"t1": [("s1", pytest.approx(1.0))], "t3": [("s3", pytest.approx(0.8))]}
