@@ -16,6 +16,7 @@ import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import aio_pika
 import asyncpg
@@ -177,7 +178,9 @@ class Embedder:
                 if w.upserts:
                     applied = await postings.upsert_items(conn, kind, w.upserts, w.hashes)
                     encoded = {pos: row for row, pos in enumerate(w.to_encode)}
-                    fresh, kept = [], []
+                    fresh: list[tuple[str, datetime, bytes]] = []
+                    kept: list[tuple[str, datetime]] = []
+                    rows: list[int] = []
                     for pos, event in enumerate(w.upserts):
                         if event.event_id in replayed:
                             redelivered.setdefault(kind, set()).add(event.id)
@@ -188,11 +191,13 @@ class Embedder:
                         processed.append((event.event_id, kind, event.id, "applied"))
                         updates.append(IndexUpdate(kind=kind, id=event.id, op="upsert", version=event.occurred_at))
                         if pos in encoded:
-                            assert w.vectors is not None
-                            fresh.append((event.id, event.occurred_at, w.hashes[pos], w.vectors[encoded[pos]]))
+                            fresh.append((event.id, event.occurred_at, w.hashes[pos]))
+                            rows.append(encoded[pos])
                         else:
                             kept.append((event.id, event.occurred_at))
-                    await postings.store_embeddings(conn, kind, model, fresh)
+                    if fresh:
+                        assert w.vectors is not None
+                        await postings.copy_embeddings(conn, kind, model, fresh, w.vectors[rows])
                     await postings.bump_embedding_versions(conn, kind, model, kept)
                 if w.closures:
                     closed = await postings.close_items(conn, kind, w.closures)

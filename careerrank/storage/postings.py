@@ -118,24 +118,6 @@ async def close_items(conn: asyncpg.Connection, kind: Kind, events: Sequence[Clo
     return {r["id"] for r in rows}
 
 
-async def store_embeddings(
-    conn: asyncpg.Connection,
-    kind: Kind,
-    model: str,
-    rows: Sequence[tuple[str, datetime, bytes, npt.NDArray[np.float32]]],
-) -> None:
-    """Store ``(item_id, version, text_hash, vector)`` rows; an older version never overwrites a newer one."""
-    await conn.executemany(
-        """INSERT INTO embeddings AS e (kind, item_id, model, version, text_hash, dim, vector)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (kind, item_id, model) DO UPDATE SET
-               version = EXCLUDED.version, text_hash = EXCLUDED.text_hash, dim = EXCLUDED.dim,
-               vector = EXCLUDED.vector, created_at = now()
-           WHERE e.version < EXCLUDED.version""",
-        [(kind, i, model, v, h, int(vec.shape[0]), vector_bytes(vec)) for i, v, h, vec in rows],
-    )
-
-
 async def bump_embedding_versions(
     conn: asyncpg.Connection, kind: Kind, model: str, rows: Sequence[tuple[str, datetime]]
 ) -> None:
@@ -279,10 +261,10 @@ async def copy_embeddings(
     items: Sequence[tuple[str, datetime, bytes]],
     matrix: npt.NDArray[np.float32],
 ) -> None:
-    """Bulk :func:`store_embeddings`: COPY into a temporary table, then one upsert. Use in a transaction.
+    """Store vectors: COPY into a temporary table, then one upsert. Use in a transaction.
 
-    ``items`` are ``(item_id, version, text_hash)`` for the rows of ``matrix``. A vector written here never
-    replaces a newer one (an embedder may have moved the item on meanwhile).
+    ``items`` are ``(item_id, version, text_hash)`` for the rows of ``matrix``. A vector never replaces a newer
+    one (out-of-order events, or an embedder that moved the item on while a reindex ran).
     """
     if not items:
         return
