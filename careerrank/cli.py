@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--kind", choices=["vacancy", "resume"], help="for CSV files whose kind is not detected")
     pub.add_argument("--limit", type=int, default=None, help="publish at most this many events per file")
     pub.add_argument("--skip-invalid", action="store_true", help="skip (and count) rows that are not valid events")
+    pub.add_argument("--per-message", type=int, default=1, help="events per message (a JSON array when > 1)")
 
     gen = sub.add_parser("generate", help="write a deterministic synthetic dataset (events + labels JSONL)")
     gen.add_argument("--vacancies", type=int, default=1000)
@@ -99,7 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "publish":
         from careerrank.commands import publish_files
 
-        summary = asyncio.run(publish_files(settings, args.paths, args.kind, args.limit, args.skip_invalid))
+        summary = asyncio.run(
+            publish_files(settings, args.paths, args.kind, args.limit, args.skip_invalid, args.per_message)
+        )
         print(json.dumps(summary, ensure_ascii=False))
         return 0
     if command == "reindex":

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from careerrank.sources import ReadStats, count_records, read_events
 from careerrank.storage import dead_letters, matches
 from careerrank.storage.migrations import apply_migrations, ensure_database
 from schemas import Closure, Kind, Upsert
+from schemas.envelope import BATCH_ROUTING_KEY
 from workers.connections import connect_broker
 
 
@@ -37,22 +38,75 @@ def event_message(event: Upsert | Closure) -> tuple[str, aio_pika.Message]:
     return event.type, persistent_message(event.model_dump_json().encode(), message_id=event.event_id)
 
 
-async def publish_events(settings: Settings, events: Iterator[Upsert | Closure], progress: tqdm | None = None) -> int:
-    """Publish events with confirms in a window; topology is declared first so nothing is unroutable."""
+def batch_message(events: Sequence[Upsert | Closure]) -> tuple[str, aio_pika.Message]:
+    """Several events in one message (a JSON array): one publish, confirm and ack for all of them."""
+    body = b"[" + b",".join(e.model_dump_json().encode() for e in events) + b"]"
+    return BATCH_ROUTING_KEY, persistent_message(body, message_id=f"batch:{events[0].event_id}:{len(events)}")
+
+
+async def publish_events(
+    settings: Settings,
+    events: Iterator[Upsert | Closure],
+    progress: tqdm | None = None,
+    per_message: int = 1,
+) -> int:
+    """Publish events with confirms in a window; return the number of events.
+
+    ``per_message`` > 1 packs that many events into each message. The topology is declared first so
+    nothing is unroutable.
+    """
     broker = await connect_broker(settings, prefetch=1)
+    sizes: list[int] = []
+
+    def messages() -> Iterator[tuple[str, aio_pika.Message]]:
+        if per_message <= 1:
+            for event in events:
+                sizes.append(1)
+                yield event_message(event)
+            return
+        for chunk in _chunked(events, per_message):
+            sizes.append(len(chunk))
+            yield batch_message(chunk)
+
+    confirmed = 0
+
+    def on_confirmed() -> None:
+        # Confirms may come out of order; the bar only needs the running total, message by message.
+        nonlocal confirmed
+        if progress is not None:
+            progress.update(sizes[confirmed])
+        confirmed += 1
+
     try:
-        return await publish_windowed(
+        await publish_windowed(
             broker.topology.events,
-            (event_message(e) for e in events),
+            messages(),
             settings.amqp.publish_window,
-            on_confirmed=(lambda: progress.update(1)) if progress is not None else None,
+            on_confirmed=on_confirmed,
         )
     finally:
         await broker.connection.close()
+    return sum(sizes)
+
+
+def _chunked(events: Iterator[Upsert | Closure], size: int) -> Iterator[list[Upsert | Closure]]:
+    chunk: list[Upsert | Closure] = []
+    for event in events:
+        chunk.append(event)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 async def publish_files(
-    settings: Settings, paths: list[Path], kind: Kind | None, limit: int | None, skip_invalid: bool
+    settings: Settings,
+    paths: list[Path],
+    kind: Kind | None,
+    limit: int | None,
+    skip_invalid: bool,
+    per_message: int = 1,
 ) -> dict[str, Any]:
     summary: dict[str, Any] = {"files": []}
     for path in paths:
@@ -66,7 +120,7 @@ async def publish_files(
             events = read_events(path, kind=kind, skip_invalid=True if skip_invalid else None, stats=stats)
             if limit is not None:
                 events = _take(events, limit)
-            published = await publish_events(settings, events, bar)
+            published = await publish_events(settings, events, bar, per_message)
         elapsed = time.monotonic() - started
         summary["files"].append(
             {

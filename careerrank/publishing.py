@@ -79,11 +79,14 @@ async def publish_windowed(
     return count
 
 
-def forwarded(message: AbstractIncomingMessage, headers: dict[str, str | int]) -> aio_pika.Message:
-    """A persistent copy of a received message, its simple headers kept and ``headers`` added."""
+def forwarded(
+    message: AbstractIncomingMessage, headers: dict[str, str | int], body: bytes | None = None
+) -> aio_pika.Message:
+    """A persistent copy of a received message (or of ``body`` in its place), its simple headers kept and
+    ``headers`` added."""
     kept: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str | int | float)}
     return aio_pika.Message(
-        message.body,
+        message.body if body is None else body,
         headers={**kept, **headers},
         content_type=message.content_type,
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

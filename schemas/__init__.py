@@ -10,6 +10,7 @@ from schemas.envelope import (
     json_schema,
     kind_of,
     parse_event,
+    parse_events,
 )
 from schemas.index_updates import IndexUpdate, Kind
 from schemas.postings import SCHEMA_VERSION, ResumeUpserted, VacancyUpserted
@@ -30,4 +31,5 @@ __all__ = [
     "json_schema",
     "kind_of",
     "parse_event",
+    "parse_events",
 ]

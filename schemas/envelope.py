@@ -17,6 +17,10 @@ Event = Annotated[Upsert | Closure, Field(discriminator="type")]
 
 EVENT_TYPES = ("vacancy.upserted", "resume.upserted", "vacancy.closed", "resume.closed")
 MAX_BODY_BYTES = 1_048_576
+# A message may carry several events (a JSON array): at most this many, in at most this many bytes.
+MAX_BATCH_EVENTS = 1000
+MAX_BATCH_BODY_BYTES = 16 * MAX_BODY_BYTES
+BATCH_ROUTING_KEY = "batch"
 _TYPE_LIKE = re.compile(r"^[a-z_.]{1,40}$")
 _FIELD_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 
@@ -44,14 +48,51 @@ def parse_event(body: bytes) -> Upsert | Closure:
     """Decode and validate one event; raise :class:`InvalidEvent` with a loggable reason."""
     if len(body) > MAX_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BODY_BYTES}")
+    data = _decode(body)
+    if not isinstance(data, dict):
+        raise InvalidEvent("not_an_object", f"malformed event: expected a JSON object, got {type(data).__name__}")
+    return _validate(data)
+
+
+def parse_events(body: bytes) -> list[Upsert | Closure | InvalidEvent]:
+    """Events of a message: one JSON object, or a JSON array of up to ``MAX_BATCH_EVENTS`` of them.
+
+    A producer that has many changes at once sends several per message (far fewer publishes, confirms and
+    acks). Each element is validated on its own: an invalid one comes back as its :class:`InvalidEvent`, in
+    place, so it alone is dead-lettered. A body that is neither raises :class:`InvalidEvent`.
+    """
+    if body.lstrip()[:1] != b"[":
+        return [parse_event(body)]
+    if len(body) > MAX_BATCH_BODY_BYTES:
+        raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BATCH_BODY_BYTES}")
+    data = _decode(body)
+    if not isinstance(data, list) or not data:
+        raise InvalidEvent("not_an_object", "malformed batch: expected a non-empty JSON array of events")
+    if len(data) > MAX_BATCH_EVENTS:
+        raise InvalidEvent("too_large", f"batch too large: {len(data)} events > {MAX_BATCH_EVENTS}")
+    out: list[Upsert | Closure | InvalidEvent] = []
+    for index, element in enumerate(data):
+        try:
+            if not isinstance(element, dict):
+                raise InvalidEvent(
+                    "not_an_object", f"malformed event: expected a JSON object, got {type(element).__name__}"
+                )
+            out.append(_validate(element))
+        except InvalidEvent as exc:
+            out.append(InvalidEvent(exc.code, f"batch element {index}: {exc.reason}"))
+    return out
+
+
+def _decode(body: bytes) -> Any:
     try:
-        data: Any = json.loads(body)
+        return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidEvent(
             "malformed_json", f"malformed JSON: {exc.__class__.__name__} at position {_position(exc)}"
         ) from exc
-    if not isinstance(data, dict):
-        raise InvalidEvent("not_an_object", f"malformed event: expected a JSON object, got {type(data).__name__}")
+
+
+def _validate(data: dict[str, Any]) -> Upsert | Closure:
     event_type = data.get("type")
     if event_type not in EVENT_TYPES:
         # Echo the type back only when it looks like one: producer strings never reach logs unchecked.

@@ -29,7 +29,7 @@ from careerrank.settings import Settings
 from careerrank.storage import model_state, postings
 from careerrank.texts import embedding_text, text_hash
 from careerrank.topology import INDEX_UPDATE_KEY
-from schemas import Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_event
+from schemas import Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_events
 from workers.consumer import Messages
 from workers.dead_letters import DeadLetterSink
 
@@ -90,14 +90,20 @@ class Embedder:
         seen: set[str] = set()
         for message in messages:
             try:
-                event = parse_event(message.body)
+                parsed = parse_events(message.body)
             except InvalidEvent as exc:
                 await self._dead.send(message, exc.code, exc.reason)
                 continue
-            if event.event_id in seen:
-                continue
-            seen.add(event.event_id)
-            events.append((event, _published_at(message)))
+            published = _published_at(message)
+            for index, event in enumerate(parsed):
+                # One bad event of a batch message is dead-lettered alone; the message is acked with the batch.
+                if isinstance(event, InvalidEvent):
+                    await self._dead.send_part(message, index, event.code, event.reason)
+                    continue
+                if event.event_id in seen:
+                    continue
+                seen.add(event.event_id)
+                events.append((event, published))
 
         skipped: list[tuple[str, Kind, str, str]] = []
         redelivered: dict[Kind, set[str]] = defaultdict(set)

@@ -33,7 +33,7 @@ def _raw(event_type: str, **fields: object) -> bytes:
 
 BAD = {
     "malformed_json": b'{"type": "vacancy.upserted", "id": ',
-    "not_an_object": b'["vacancy.upserted"]',
+    "not_an_object": b'"vacancy.upserted"',
     "unknown_type": _raw("company.upserted", title="ООО Ромашка"),
     "schema_invalid": _raw("resume.upserted", title="Повар", salary_from="много", extra_field=1),
     "empty_text": _raw("vacancy.upserted", title="   ", text="", skills=[]),
@@ -121,3 +121,31 @@ async def test_no_personal_data_reaches_the_workers_logs(
     assert await db.fetchval("SELECT count(*) FROM dead_letters") == len(bad)
     for fragment in [PERSON, "Смирнова", "Анна", "555-01-23", "anna.smirnova", "example.ru", "бухгалтер 1с"]:
         assert fragment not in logs, fragment
+
+
+async def test_a_bad_event_in_a_batch_message_is_dead_lettered_alone(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    from careerrank.commands import batch_message
+
+    good = [posting("vacancy", i) for i in range(30)] + [posting("resume", i) for i in range(20)]
+    bad = {"type": "resume.upserted", "event_id": "bad-in-batch", "occurred_at": "2026-01-01T00:00:00Z", "id": "r77"}
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with running_workers(settings), connection:
+        channel = await connection.channel()
+        events = await channel.get_exchange(Names.of(settings.amqp).events)
+        for start in range(0, len(good), 10):
+            key, message = batch_message(good[start : start + 10])
+            if start == 20:  # the third message carries an invalid event in the middle
+                parts = json.loads(message.body)
+                message = persistent_message(json.dumps([*parts[:5], bad, *parts[5:]]).encode())
+            await events.publish(message, routing_key=key)
+        await wait_matched(db, {"vacancy": 30, "resume": 20})
+        await settle(db, settings)
+    letters = await db.fetch("SELECT reason, body, headers FROM dead_letters")
+    assert len(letters) == 1
+    assert letters[0]["reason"].startswith("batch element 5: schema-invalid resume.upserted")
+    assert json.loads(letters[0]["body"]) == bad  # the element alone: a replay sends just that event
+    assert json.loads(letters[0]["headers"])["x-careerrank-batch-index"] == 5
+    assert await db.fetchval("SELECT count(*) FROM processed_events") == 50
+    assert await brute_force_check(db, "hashing-64") == 50

@@ -441,3 +441,46 @@ def test_blank_skills_and_control_characters_are_dropped_not_refused() -> None:
     assert isinstance(event, VacancyUpserted)
     assert event.skills == ["ok", "python"]
     assert event.title == "Повар смены"
+
+
+# --- several events per message -----------------------------------------------------------------------
+
+
+def test_a_batch_message_yields_each_event_and_each_bad_element_in_place() -> None:
+    from schemas import parse_events
+
+    good, other = vacancy(), closure(type="resume.closed")
+    empty = {**good, "title": "", "text": "", "skills": []}
+    batch = json.dumps([good, {"type": "nope"}, other, "not an object", empty])
+    parsed = parse_events(batch.encode())
+    assert [type(p).__name__ for p in parsed] == [
+        "VacancyUpserted",
+        "InvalidEvent",
+        "ResumeClosed",
+        "InvalidEvent",
+        "InvalidEvent",
+    ]
+    codes = [(p.code, p.reason.split(":")[0]) for p in parsed if isinstance(p, InvalidEvent)]
+    assert codes == [
+        ("unknown_type", "batch element 1"),
+        ("not_an_object", "batch element 3"),
+        ("empty_text", "batch element 4"),
+    ]
+    # A single object is still a batch of one.
+    assert parse_events(body(good)) == [parse_event(body(good))]
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"[]", "not_an_object"),
+        (b"[1, 2", "malformed_json"),
+        (b"[" + b",".join([b"{}"] * 1001) + b"]", "too_large"),
+    ],
+)
+def test_a_batch_that_is_not_a_list_of_events_is_rejected_whole(raw: bytes, code: str) -> None:
+    from schemas import parse_events
+
+    with pytest.raises(InvalidEvent) as caught:
+        parse_events(raw)
+    assert caught.value.code == code
