@@ -47,6 +47,7 @@ EXPECTED_FILES = [
     "k8s/configmap.yaml",
     "k8s/secret.example.yaml",
     "k8s/migrate-job.yaml",
+    "k8s/reindex-job.yaml",
     "k8s/embedder.yaml",
     "k8s/matcher.yaml",
 ]
