@@ -160,7 +160,7 @@ async def stream_stages(settings: Settings, args: argparse.Namespace) -> dict[st
     workers = {}
     try:
         print("bench: embedder", file=sys.stderr)
-        await publish_events(settings, iter(backlog))
+        await publish_events(settings, iter(backlog), per_message=args.per_message)
         workers["embedder"] = start_worker("embedder", {"CAREERRANK_WORKER__METRICS_PORT": str(ports["embedder"])})
         t0 = await wait_consuming(settings, names.embedder_queue)
         t1 = await wait_processed(conn, len(backlog), timeout_s=7200)
@@ -195,7 +195,7 @@ async def stream_stages(settings: Settings, args: argparse.Namespace) -> dict[st
 
         print("bench: end_to_end", file=sys.stderr)
         t_pub = time.time()
-        await publish_events(settings, iter(burst))
+        await publish_events(settings, iter(burst), per_message=args.per_message)
         bids = kind_ids(burst)
         expected = {k: len(ids[k]) + len(bids[k]) for k in KINDS}
         await wait_all_matched(conn, expected, timeout_s=7200)
@@ -297,6 +297,40 @@ async def reindex_stage(settings: Settings, args: argparse.Namespace) -> dict[st
     }
 
 
+def compute_stage(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """The reindex's two heavy stages with no database: encode the seed-scale corpus, then every list of both
+    directions (what a GPU machine without PostgreSQL or RabbitMQ can measure)."""
+    from careerrank.bulk_lists import resolve_device, top_k_both
+
+    events = [e for e, _ in generate(args.reindex_vacancies, args.reindex_resumes, seed=args.seed + 2)]
+    texts = [embedding_text(e, settings.model.max_chars)[0] for e in events]
+    is_vacancy = np.asarray([e.type.startswith("vacancy") for e in events])
+    encoder = load_encoder(settings.model)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = np.empty((len(texts), encoder.dim), dtype=np.float32)
+    chunk = settings.reindex.encode_chunk
+    started = time.perf_counter()
+    for i in range(0, len(order), chunk):
+        rows = order[i : i + chunk]
+        vectors[rows] = encoder.encode([texts[r] for r in rows])
+    encode_s = time.perf_counter() - started
+    device = resolve_device(settings.reindex.device)
+    started = time.perf_counter()
+    v_top, r_top = top_k_both(vectors[is_vacancy], vectors[~is_vacancy], settings.matcher.top_k, device=device)
+    lists_s = time.perf_counter() - started
+    return {
+        "vacancies": int(is_vacancy.sum()),
+        "resumes": int((~is_vacancy).sum()),
+        "encoder_device": encoder.device,
+        "lists_device": device,
+        "encode_s": round(encode_s, 2),
+        "encode_texts_per_s": round(len(texts) / encode_s, 1),
+        "lists_s": round(lists_s, 2),
+        "lists": len(v_top) + len(r_top),
+        "total_s": round(encode_s + lists_s, 2),
+    }
+
+
 def _chunks(generated: Iterator[tuple[Upsert, Any]], size: int) -> Iterator[tuple[Kind, list[Upsert]]]:
     pending: dict[Kind, list[Upsert]] = {"vacancy": [], "resume": []}
     for event, _ in generated:
@@ -324,7 +358,12 @@ async def main() -> None:
     ap.add_argument("--reindex-vacancies", type=int, default=SEED_SCALE[0])
     ap.add_argument("--reindex-resumes", type=int, default=SEED_SCALE[1])
     ap.add_argument("--model", default=None, help="model name or path (default: CAREERRANK_MODEL__NAME or the default)")
-    ap.add_argument("--stages", default="stream,reindex", help="comma-separated: stream, reindex")
+    ap.add_argument(
+        "--stages",
+        default="stream,reindex",
+        help="comma-separated: stream, reindex, compute (reindex's encode + lists without the services: GPU runs)",
+    )
+    ap.add_argument("--per-message", type=int, default=1, help="events per message for the stream stages")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--progress", action="store_true", help="progress bars for the reindex")
     ap.add_argument("--out", type=Path, default=None)
@@ -336,16 +375,20 @@ async def main() -> None:
     os.environ["CAREERRANK_AMQP__PREFIX"] = f"bench-{tag}"
     os.environ["CAREERRANK_POSTGRES__DSN"] = f"postgresql://postgres@127.0.0.1:5432/careerrank_bench_{tag}"
     settings = Settings()
-    ensure_up(settings.postgres.dsn.get_secret_value(), settings.amqp.url.get_secret_value())
     stages = set(args.stages.split(","))
+    if stages & {"stream", "reindex"}:
+        ensure_up(settings.postgres.dsn.get_secret_value(), settings.amqp.url.get_secret_value())
     result: dict[str, Any] = {
         "benchmark": "careerrank",
         "machine": machine(),
         "model": model_id(settings.model),
+        "events_per_message": args.per_message,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if "stream" in stages:
         result.update(await stream_stages(settings, args))
+    if "compute" in stages:
+        result["compute"] = await asyncio.to_thread(compute_stage, settings, args)
     if "reindex" in stages:
         dsn = SecretStr(settings.postgres.dsn.get_secret_value() + "_reindex")
         reindex_settings = settings.model_copy(update={"postgres": settings.postgres.model_copy(update={"dsn": dsn})})
