@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import socket
 import sys
 import time
@@ -40,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_compute import compute_stage, machine
 from pipeline_probes import kind_ids, matched_times, paced_publish, pct, wait_all_matched
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
@@ -58,21 +58,6 @@ from careerrank.topology import Names, delete, queue_stats
 from schemas import Kind, Upsert
 
 SEED_SCALE = (100_000, 45_000)  # the CareerRank prototype indexed 96,223 vacancies; SuperJob-sized resume base
-
-
-def machine() -> dict[str, Any]:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "gpu": gpu, "torch": torch.__version__}
 
 
 def events_of(n: int, seed: int) -> list[Upsert]:
@@ -294,40 +279,6 @@ async def reindex_stage(settings: Settings, args: argparse.Namespace) -> dict[st
         **result,
         "items_per_s": round(items / total, 1),
         "seed_reference": "CareerRank prototype: 96,223 vacancies in 133 s (rubert-tiny2, NVIDIA A10), one direction",
-    }
-
-
-def compute_stage(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    """The reindex's two heavy stages with no database: encode the seed-scale corpus, then every list of both
-    directions (what a GPU machine without PostgreSQL or RabbitMQ can measure)."""
-    from careerrank.bulk_lists import resolve_device, top_k_both
-
-    events = [e for e, _ in generate(args.reindex_vacancies, args.reindex_resumes, seed=args.seed + 2)]
-    texts = [embedding_text(e, settings.model.max_chars)[0] for e in events]
-    is_vacancy = np.asarray([e.type.startswith("vacancy") for e in events])
-    encoder = load_encoder(settings.model)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    vectors = np.empty((len(texts), encoder.dim), dtype=np.float32)
-    chunk = settings.reindex.encode_chunk
-    started = time.perf_counter()
-    for i in range(0, len(order), chunk):
-        rows = order[i : i + chunk]
-        vectors[rows] = encoder.encode([texts[r] for r in rows])
-    encode_s = time.perf_counter() - started
-    device = resolve_device(settings.reindex.device)
-    started = time.perf_counter()
-    v_top, r_top = top_k_both(vectors[is_vacancy], vectors[~is_vacancy], settings.matcher.top_k, device=device)
-    lists_s = time.perf_counter() - started
-    return {
-        "vacancies": int(is_vacancy.sum()),
-        "resumes": int((~is_vacancy).sum()),
-        "encoder_device": encoder.device,
-        "lists_device": device,
-        "encode_s": round(encode_s, 2),
-        "encode_texts_per_s": round(len(texts) / encode_s, 1),
-        "lists_s": round(lists_s, 2),
-        "lists": len(v_top) + len(r_top),
-        "total_s": round(encode_s + lists_s, 2),
     }
 
 
