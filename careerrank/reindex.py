@@ -120,6 +120,10 @@ async def reindex(
             result.counts["encoded"] = await _encode_and_store(
                 conn, executor, encoder, todo, settings, stages, progress
             )
+        with stages.timed("analyze"):
+            # Fresh statistics after a bulk load: without them the planner takes the new vectors for a few
+            # rows and joins them to the items by nested loops (minutes at the seed's scale, not milliseconds).
+            await postings.analyze(conn)
         with stages.timed("load_vectors"):
             loaded = {kind: await postings.load_open_embeddings(conn, kind, model) for kind in KINDS}
         with stages.timed("lists"):

@@ -75,9 +75,11 @@ class EmbedderSettings(BaseModel):
 
 class MatcherSettings(BaseModel):
     top_k: int = Field(default=10, ge=1, le=100)
-    max_batch: int = Field(default=512, ge=1)
+    # Under a backlog a larger batch writes fewer lists per item (a list several new items enter is written
+    # once); at low load batches stay small (max_wait), so latency does not pay for it.
+    max_batch: int = Field(default=2048, ge=1)
     max_wait_ms: int = Field(default=50, ge=0)
-    prefetch: int = Field(default=1024, ge=1)
+    prefetch: int = Field(default=4096, ge=1)
     index_device: str = Field(default="auto", description="auto uses a GPU FAISS index when one exists.")
     snapshot_dir: Path | None = Field(default=None, description="Where to keep FAISS snapshots for fast restart.")
 

@@ -336,19 +336,25 @@ async def main() -> None:
         "events_per_message": args.per_message,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+    def save() -> None:
+        # After every stage, so a long run that fails late keeps what it measured.
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+
     if "stream" in stages:
         result.update(await stream_stages(settings, args))
+        save()
     if "compute" in stages:
         result["compute"] = await asyncio.to_thread(compute_stage, settings, args)
+        save()
     if "reindex" in stages:
         dsn = SecretStr(settings.postgres.dsn.get_secret_value() + "_reindex")
         reindex_settings = settings.model_copy(update={"postgres": settings.postgres.model_copy(update={"dsn": dsn})})
         result["reindex"] = await reindex_stage(reindex_settings, args)
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
+        save()
+    print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -293,6 +293,12 @@ async def copy_embeddings(
     await conn.execute("TRUNCATE embeddings_incoming")
 
 
+async def analyze(conn: asyncpg.Connection) -> None:
+    """Refresh the planner's statistics of the items and vectors (after a bulk load)."""
+    for statement in ("ANALYZE vacancies", "ANALYZE resumes", "ANALYZE embeddings"):
+        await conn.execute(statement)
+
+
 async def mark_matched_bulk(
     conn: asyncpg.Connection, kind: Kind, ids: Sequence[str], versions: Sequence[datetime]
 ) -> int:
