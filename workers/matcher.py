@@ -144,7 +144,14 @@ class Matcher:
                     log.warning("index out of date; rebuilding from PostgreSQL", extra={"worker": WORKER})
                     await self.load()
                 plan = await self._plan(conn, prepared.latest)
-                written = await self._rematch(conn, plan) if any(plan.done.values()) else {}
+                try:
+                    written = await self._rematch(conn, plan) if any(plan.done.values()) else {}
+                except BaseException:
+                    # The indexes and floors may now hold this batch while PostgreSQL does not (or does: a commit
+                    # whose answer was lost). Either way they are rebuilt from PostgreSQL before the next batch,
+                    # which keeps "an item in the index has its matches committed" true.
+                    self._generation = None
+                    raise
             finally:
                 await model_state.leave_list_writer(conn)
         now = time.time()
