@@ -115,7 +115,9 @@ async def reindex(
         with stages.timed("snapshot"):
             snapshot = {kind: await postings.open_items(conn, kind, model) for kind in KINDS}
         result.counts.update({"vacancies": len(snapshot["vacancy"]), "resumes": len(snapshot["resume"])})
-        todo = {kind: [it for it in snapshot[kind] if force or _needs_vector(it, settings)] for kind in KINDS}
+        # Each text is built once: to decide whether it needs a vector, then to encode it.
+        texts = [(kind, it, _text(it, settings)) for kind in KINDS for it in snapshot[kind]]
+        todo = [(kind, it, text) for kind, it, text in texts if force or _needs_vector(it, text)]
         with stages.timed("encode_and_store"):
             result.counts["encoded"] = await _encode_and_store(
                 conn, executor, encoder, todo, settings, stages, progress
@@ -166,23 +168,22 @@ def _text(item: SnapshotItem, settings: Settings) -> str:
     return compose_text(item.title, item.skills, item.body, settings.model.max_chars)[0]
 
 
-def _needs_vector(item: SnapshotItem, settings: Settings) -> bool:
+def _needs_vector(item: SnapshotItem, text: str) -> bool:
     if item.embedded_hash is None or item.embedded_version is None or item.embedded_version < item.version:
         return True
-    return item.embedded_hash != text_hash(_text(item, settings))
+    return item.embedded_hash != text_hash(text)
 
 
 async def _encode_and_store(
     conn: asyncpg.Connection,
     executor: ThreadPoolExecutor,
     encoder: Encoder,
-    todo: dict[Kind, list[SnapshotItem]],
+    work: list[tuple[Kind, SnapshotItem, str]],
     settings: Settings,
     stages: _Stages,
     progress: bool,
 ) -> int:
     """Encode in length-sorted chunks; COPY chunk *n* while chunk *n+1* encodes. Return texts encoded."""
-    work = [(kind, item, _text(item, settings)) for kind in KINDS for item in todo[kind]]
     work.sort(key=lambda w: len(w[2]))
     chunk = settings.reindex.encode_chunk
     loop = asyncio.get_running_loop()
