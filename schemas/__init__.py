@@ -12,17 +12,22 @@ from schemas.envelope import (
     parse_event,
     parse_events,
 )
-from schemas.index_updates import IndexUpdate, Kind
+from schemas.index_updates import IndexUpdate
+from schemas.kinds import DIRECTIONS, KINDS, Direction, Kind, Ranked, opposite
 from schemas.postings import SCHEMA_VERSION, ResumeUpserted, VacancyUpserted
 
 __all__ = [
+    "DIRECTIONS",
     "EVENT_TYPES",
+    "KINDS",
     "SCHEMA_VERSION",
     "Closure",
+    "Direction",
     "Event",
     "IndexUpdate",
     "InvalidEvent",
     "Kind",
+    "Ranked",
     "ResumeClosed",
     "ResumeUpserted",
     "Upsert",
@@ -30,6 +35,7 @@ __all__ = [
     "VacancyUpserted",
     "json_schema",
     "kind_of",
+    "opposite",
     "parse_event",
     "parse_events",
 ]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from schemas.closures import ResumeClosed, VacancyClosed
+from schemas.kinds import Kind
 from schemas.postings import ResumeUpserted, VacancyUpserted
 
 Upsert = VacancyUpserted | ResumeUpserted
@@ -39,9 +40,9 @@ class InvalidEvent(ValueError):
         self.reason = reason
 
 
-def kind_of(event: Upsert | Closure) -> str:
+def kind_of(event: Upsert | Closure) -> Kind:
     """``"vacancy"`` or ``"resume"``."""
-    return event.type.split(".", 1)[0]
+    return "vacancy" if event.type.startswith("vacancy.") else "resume"
 
 
 def parse_event(body: bytes) -> Upsert | Closure:

@@ -6,14 +6,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from schemas.kinds import Kind
 from schemas.postings import ItemId
-
-Kind = Literal["vacancy", "resume"]
-KINDS: tuple[Kind, Kind] = ("vacancy", "resume")
-
-
-def opposite(kind: Kind) -> Kind:
-    return "resume" if kind == "vacancy" else "vacancy"
 
 
 class IndexUpdate(BaseModel):

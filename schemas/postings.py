@@ -35,7 +35,7 @@ EventId = Annotated[
 ShortText = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), Clean]
 Skill = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Clean]
 # Hard ceiling on free text: above it the event is rejected. Below it, the embedder still truncates
-# deliberately to what the model can read (see careerrank.texts).
+# deliberately to what the model can read (see careerrank.encoding.texts).
 LongText = Annotated[str, StringConstraints(max_length=200_000), Clean]
 
 

@@ -12,7 +12,7 @@ Stages, in a throw-away database and broker namespace, both workers as separate 
 4. ``end_to_end``: both workers on a fresh burst (events/s, publish → matches latency), then the same at a
    fixed fraction of that rate (latency at normal load);
 5. ``vector_search``: FAISS add and top-10 search against torch's matrix product + top-k, on the stored vectors;
-6. ``reindex``: a synthetic corpus at the seed's scale (100k vacancies, 45k resumes) loaded straight into
+6. ``reindex``: a synthetic corpus at the prototype's scale (100k vacancies, 45k resumes) loaded straight into
    PostgreSQL, then ``careerrank reindex`` with the model: every vector and every list, per stage.
 Every result names the machine it was measured on.
 """
@@ -44,24 +44,34 @@ from pipeline_probes import kind_ids, matched_times, paced_publish, pct, wait_al
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from careerrank.commands import publish_events
-from careerrank.demo import start_worker, stop_worker
-from careerrank.encoders import load_encoder, model_id
-from careerrank.infrastructure import ensure_up
-from careerrank.reindex import reindex
-from careerrank.settings import Settings
-from careerrank.storage import apply_migrations, drop_database, ensure_database, postings
-from careerrank.storage.postings import KINDS, TABLES, load_open_embeddings
-from careerrank.synthetic import generate
-from careerrank.texts import embedding_text, text_hash
-from careerrank.topology import Names, delete, queue_stats
-from schemas import Kind, Upsert
+from careerrank import (
+    TABLES,
+    Names,
+    Session,
+    Settings,
+    apply_migrations,
+    delete_topology,
+    drop_database,
+    embedding_text,
+    ensure_database,
+    ensure_up,
+    generate,
+    load_encoder,
+    model_id,
+    publish_events,
+    queue_stats,
+    reindex,
+    start_worker,
+    stop_worker,
+    text_hash,
+)
+from schemas import KINDS, Kind, Upsert, kind_of
 
-SEED_SCALE = (100_000, 45_000)  # the CareerRank prototype indexed 96,223 vacancies; SuperJob-sized resume base
+PROTOTYPE_SCALE = (100_000, 45_000)  # the CareerRank prototype indexed 96,223 vacancies; SuperJob-sized resume base
 
 
 def events_of(n: int, seed: int) -> list[Upsert]:
-    vacancies = round(n * SEED_SCALE[0] / sum(SEED_SCALE))
+    vacancies = round(n * PROTOTYPE_SCALE[0] / sum(PROTOTYPE_SCALE))
     return [event for event, _ in generate(vacancies, n - vacancies, seed=seed)]
 
 
@@ -150,7 +160,7 @@ async def stream_stages(settings: Settings, args: argparse.Namespace) -> dict[st
     workers = {}
     try:
         print("bench: embedder", file=sys.stderr)
-        await publish_events(settings, iter(backlog), per_message=args.per_message)
+        await publish_events(settings.amqp, backlog, per_message=args.per_message)
         workers["embedder"] = start_worker("embedder", {"CAREERRANK_WORKER__METRICS_PORT": str(ports["embedder"])})
         t0 = await wait_consuming(settings, names.embedder_queue)
         t1 = await wait_processed(conn, len(backlog), timeout_s=7200)
@@ -188,7 +198,7 @@ async def stream_stages(settings: Settings, args: argparse.Namespace) -> dict[st
 
         print("bench: end_to_end", file=sys.stderr)
         t_pub = time.time()
-        await publish_events(settings, iter(burst), per_message=args.per_message)
+        await publish_events(settings.amqp, burst, per_message=args.per_message)
         bids = kind_ids(burst)
         expected = {k: len(ids[k]) + len(bids[k]) for k in KINDS}
         await wait_all_matched(conn, expected, timeout_s=7200)
@@ -216,7 +226,8 @@ async def stream_stages(settings: Settings, args: argparse.Namespace) -> dict[st
 
         print("bench: vector_search", file=sys.stderr)
         out["vector_search"] = await asyncio.to_thread(
-            vector_search, {k: (await load_open_embeddings(conn, k, model_id(settings.model)))[2] for k in KINDS}
+            vector_search,
+            {k: (await Session(conn).embeddings.load_open(k, model_id(settings.model.name))).matrix for k in KINDS},
         )
     finally:
         await conn.close()
@@ -270,7 +281,7 @@ async def reindex_stage(settings: Settings, args: argparse.Namespace) -> dict[st
         generated = generate(args.reindex_vacancies, args.reindex_resumes, seed=args.seed + 2)
         for kind, chunk in _chunks(generated, 5000):
             hashes = [text_hash(embedding_text(e, settings.model.max_chars)[0]) for e in chunk]
-            await postings.upsert_items(conn, kind, chunk, hashes)
+            await Session(conn).items.upsert(kind, chunk, hashes)
         load_s = time.perf_counter() - started
         counts = {k: await conn.fetchval(f"SELECT count(*) FROM {TABLES[k]}") for k in KINDS}
     finally:
@@ -286,14 +297,14 @@ async def reindex_stage(settings: Settings, args: argparse.Namespace) -> dict[st
         "corpus_load_s": round(load_s, 1),
         **result,
         "items_per_s": round(items / total, 1),
-        "seed_reference": "CareerRank prototype: 96,223 vacancies in 133 s (rubert-tiny2, NVIDIA A10), one direction",
+        "prototype_reference": "CareerRank prototype: 96,223 vacancies in 133 s (rubert-tiny2, A10), one direction",
     }
 
 
 def _chunks(generated: Iterator[tuple[Upsert, Any]], size: int) -> Iterator[tuple[Kind, list[Upsert]]]:
     pending: dict[Kind, list[Upsert]] = {"vacancy": [], "resume": []}
     for event, _ in generated:
-        kind: Kind = "vacancy" if event.type.startswith("vacancy") else "resume"
+        kind = kind_of(event)
         pending[kind].append(event)
         if len(pending[kind]) >= size:
             yield kind, pending[kind]
@@ -306,7 +317,7 @@ def _chunks(generated: Iterator[tuple[Upsert, Any]], size: int) -> Iterator[tupl
 async def drop_namespace(settings: Settings) -> None:
     connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
     async with connection:
-        await delete(await connection.channel(), Names.of(settings.amqp))
+        await delete_topology(await connection.channel(), Names.of(settings.amqp))
 
 
 async def main() -> None:
@@ -314,8 +325,8 @@ async def main() -> None:
     ap.add_argument("--events", type=int, default=10_000, help="events in the backlog and in the burst")
     ap.add_argument("--paced-events", type=int, default=1_000)
     ap.add_argument("--paced-fraction", type=float, default=0.5)
-    ap.add_argument("--reindex-vacancies", type=int, default=SEED_SCALE[0])
-    ap.add_argument("--reindex-resumes", type=int, default=SEED_SCALE[1])
+    ap.add_argument("--reindex-vacancies", type=int, default=PROTOTYPE_SCALE[0])
+    ap.add_argument("--reindex-resumes", type=int, default=PROTOTYPE_SCALE[1])
     ap.add_argument("--model", default=None, help="model name or path (default: CAREERRANK_MODEL__NAME or the default)")
     ap.add_argument(
         "--stages",
@@ -340,7 +351,7 @@ async def main() -> None:
     result: dict[str, Any] = {
         "benchmark": "careerrank",
         "machine": machine(),
-        "model": model_id(settings.model),
+        "model": model_id(settings.model.name),
         "events_per_message": args.per_message,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

@@ -41,12 +41,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import faiss
 
-from careerrank.approximate_index import ApproximateIndex, recall_at_k, train_size
-from careerrank.encoders import USE_MULTILINGUAL, Encoder, UseMultilingualEncoder, load_encoder
-from careerrank.settings import ModelSettings
-from careerrank.sources import read_events
-from careerrank.synthetic import resume, vacancy
-from careerrank.texts import embedding_text
+from careerrank import (
+    SUPERJOB_DIR,
+    USE_MULTILINGUAL,
+    ApproximateIndex,
+    Encoder,
+    ModelSettings,
+    UseMultilingualEncoder,
+    embedding_text,
+    load_encoder,
+    read_events,
+    recall_at_k,
+    resume,
+    train_size,
+    vacancy,
+)
 from schemas import Upsert
 
 Vectors = npt.NDArray[np.float32]
@@ -54,7 +63,6 @@ T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "var" / "ann"
-SUPERJOB_DIR = ROOT.parent / "shared" / "data" / "superjob"
 SEED = 7
 MAX_CHARS = 2000
 CHUNK = 4000

@@ -23,11 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank.bulk_lists import resolve_device, top_k_both
-from careerrank.encoders import load_encoder, model_id
-from careerrank.settings import Settings
-from careerrank.synthetic import generate
-from careerrank.texts import embedding_text
+from careerrank import Settings, embedding_text, generate, load_encoder, model_id, resolve_device, top_k_both
 
 
 def machine() -> dict[str, Any]:
@@ -105,7 +101,7 @@ def main() -> None:
         os.environ["CAREERRANK_MODEL__DEVICE"] = args.device
         os.environ["CAREERRANK_REINDEX__DEVICE"] = args.device
     settings = Settings()
-    result = {"benchmark": "careerrank-compute", "machine": machine(), "model": model_id(settings.model)}
+    result = {"benchmark": "careerrank-compute", "machine": machine(), "model": model_id(settings.model.name)}
     result["compute"] = compute_stage(settings, args)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)

@@ -35,29 +35,29 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from careerrank.encoders import (  # noqa: E402
-    MINILM,
+from careerrank import (  # noqa: E402
+    SUPERJOB_DIR,
+    ModelSettings,
     SentenceTransformerEncoder,
     UseMultilingualEncoder,
+    embedding_text,
+    generate,
     load_encoder,
-    normalise,
+    read_events,
 )
-from careerrank.settings import ModelSettings  # noqa: E402
+from careerrank.encoding import MINILM  # noqa: E402
+from careerrank.vectors import normalise  # noqa: E402
+from schemas import ResumeUpserted, VacancyUpserted  # noqa: E402
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
 
 def texts_of(corpus: str, n: int) -> list[str]:
     """``n`` texts: synthetic postings (seed 3, 70% vacancies) or the SuperJob sample, cycled if short."""
-    from careerrank.sources import read_events
-    from careerrank.synthetic import generate
-    from careerrank.texts import embedding_text
-    from schemas import ResumeUpserted, VacancyUpserted
-
     if corpus == "synthetic":
         vacancies = n * 7 // 10
         return [embedding_text(e, 2000)[0] for e, _ in generate(vacancies, n - vacancies, seed=3)]
-    from make_standin_model import SUPERJOB_DIR as sample
+    sample = SUPERJOB_DIR
 
     texts = [
         embedding_text(e, 2000)[0]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Match-quality benchmark: the seed's table on both labelled sets, in one run; prints JSON.
+"""Match-quality benchmark: the prototype's table on both labelled sets, in one run; prints JSON.
 
     .venv/bin/python scripts/bench_quality.py [--models default use-multilingual] [--out results/quality]
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank import logs, quality
+from careerrank import configure_logging, evaluation
 
 
 def main() -> None:
@@ -26,25 +26,16 @@ def main() -> None:
     ap.add_argument("--resumes", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("results/quality"))
     args = ap.parse_args()
-    logs.configure("WARNING")
+    configure_logging("WARNING")
     report = {}
     for name, data in (
-        ("synthetic", quality.synthetic(args.vacancies, args.resumes)),
-        ("superjob", quality.superjob()),
+        ("synthetic", evaluation.synthetic(args.vacancies, args.resumes)),
+        ("superjob", evaluation.superjob()),
     ):
-        rows = quality.evaluate(data, quality.standard_setups(args.models))
-        quality.write(
-            args.out,
-            name,
-            data.name,
-            rows,
-            {"models": args.models, "default_minus_seed": quality.gains_over_seed(rows)},
-        )
-        report[name] = {
-            "title": data.name,
-            "rows": [asdict(r) for r in rows],
-            "default_minus_seed": quality.gains_over_seed(rows),
-        }
+        rows = evaluation.evaluate(data, evaluation.standard_setups(args.models))
+        gains = evaluation.gains_over_prototype(rows)
+        evaluation.write(args.out, name, data.name, rows, {"models": args.models, "default_minus_prototype": gains})
+        report[name] = {"title": data.name, "rows": [asdict(r) for r in rows], "default_minus_prototype": gains}
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -33,13 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline_probes import kind_ids, matched_times, paced_publish, pct, synthetic, wait_all_matched
 
-from careerrank.commands import publish_events
-from careerrank.demo import start_worker, wait_for_consumers
-from careerrank.encoders import model_id
-from careerrank.settings import Settings
-from careerrank.storage import apply_migrations, drop_database, ensure_database
-from careerrank.storage.postings import KINDS, TABLES
-from careerrank.topology import Names, delete, queue_stats
+from careerrank import (
+    TABLES,
+    Names,
+    Settings,
+    apply_migrations,
+    delete_topology,
+    drop_database,
+    ensure_database,
+    model_id,
+    publish_events,
+    queue_stats,
+    start_worker,
+    wait_for_consumers,
+)
+from schemas import KINDS
 
 
 def rss_mib(pid: int) -> float | None:
@@ -136,7 +144,7 @@ async def main() -> None:
         if backlog:
             # The workers declare the same topology; declaring it first keeps the backlog routable.
             t_backlog = time.time()
-            await publish_events(settings, iter(backlog))
+            await publish_events(settings.amqp, backlog)
             result["backlog_publish_s"] = round(time.time() - t_backlog, 1)
         workers = {role: start_worker(role) for role in ("embedder", "matcher")}
         await wait_for_consumers(settings)
@@ -186,12 +194,12 @@ async def main() -> None:
                 proc.wait()
         connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
         async with connection:
-            await delete(await connection.channel(), Names.of(settings.amqp))
+            await delete_topology(await connection.channel(), Names.of(settings.amqp))
         await drop_database(dsn)
     report = {
         "benchmark": "load",
         "machine": f"{platform.node()} {os.cpu_count()} cpu, {platform.processor() or platform.machine()}",
-        "model": model_id(settings.model),
+        "model": model_id(settings.model.name),
         "backlog": len(backlog),
         **result,
         "throughput_per_window_events_per_s": windows(samples, args.window_s),

@@ -31,6 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from careerrank import SUPERJOB_DIR, embedding_text, generate, read_events
+from schemas import ResumeUpserted, VacancyUpserted
+
 RUBERT_TINY2: dict[str, Any] = {
     "vocab_size": 83828,
     "hidden_size": 312,
@@ -45,11 +48,6 @@ RUBERT_TINY2: dict[str, Any] = {
 }
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "var" / "models" / "rubert-tiny2-standin"
-# The sample lives beside the checkout (shared/), or inside a copy of it on another machine.
-SUPERJOB_DIR = next(
-    (p for p in (Path(__file__).resolve().parents[i] / "shared" / "data" / "superjob" for i in (2, 1)) if p.exists()),
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "superjob",
-)
 
 
 def corpus(superjob_dir: Path = SUPERJOB_DIR, synthetic: int = 6000, seed: int = 11) -> list[str]:
@@ -57,11 +55,6 @@ def corpus(superjob_dir: Path = SUPERJOB_DIR, synthetic: int = 6000, seed: int =
 
     The seed differs from the benchmark's (3), so the vocabulary is not fitted to the measured texts.
     """
-    from careerrank.sources import read_events
-    from careerrank.synthetic import generate
-    from careerrank.texts import embedding_text
-    from schemas import ResumeUpserted, VacancyUpserted
-
     texts = [embedding_text(e, 2000)[0] for e, _ in generate(synthetic * 2 // 3, synthetic // 3, seed=seed)]
     for name in ("vacancies.csv", "resumes.csv"):
         if (superjob_dir / name).exists():

@@ -15,13 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank.commands import event_message
-from careerrank.publishing import publish_windowed
-from careerrank.settings import Settings
-from careerrank.storage.postings import KINDS, TABLES
-from careerrank.synthetic import generate
-from schemas import Upsert
-from workers.connections import connect_broker
+from careerrank import TABLES, Settings, connect_broker, event_message, generate, publish_windowed
+from schemas import KINDS, Upsert, kind_of
 
 
 def synthetic(n: int, seed: int) -> list[Upsert]:
@@ -62,7 +57,7 @@ async def matched_times(conn: asyncpg.Connection, ids: dict[str, list[str]]) -> 
 async def paced_publish(settings: Settings, events: list[Upsert], rate: float) -> dict[str, float]:
     """Publish ``rate`` events a second over one connection, in 20 chunks a second."""
     sent: dict[str, float] = {}
-    broker = await connect_broker(settings, prefetch=1)
+    broker = await connect_broker(settings.amqp, prefetch=1)
     try:
         start = time.monotonic()
         chunk = max(1, int(rate / 20))
@@ -82,7 +77,7 @@ async def paced_publish(settings: Settings, events: list[Upsert], rate: float) -
 def kind_ids(events: list[Upsert]) -> dict[str, list[str]]:
     ids: dict[str, list[str]] = {"vacancy": [], "resume": []}
     for e in events:
-        ids[e.type.split(".")[0]].append(e.id)
+        ids[kind_of(e)].append(e.id)
     return ids
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank import logs
-from careerrank.quality import EncodeCache, standard_setups, superjob
-from careerrank.quality.metrics import top_k
+from careerrank import configure_logging
+from careerrank.evaluation import EncodeCache, standard_setups, superjob
+from careerrank.evaluation.metrics import top_k
 from schemas import Upsert
 
 OUT = Path(__file__).resolve().parents[1] / "datasets"
@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--round", default="", help="sub-folder of judging/ for the sheets of new pairs")
     args = ap.parse_args()
-    logs.configure("WARNING")
+    configure_logging("WARNING")
     data = superjob(judgments=Path("/nonexistent"))
     rng = random.Random(args.seed)
     v_queries = rng.sample(range(len(data.vacancies)), args.queries)

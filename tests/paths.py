@@ -1,10 +1,12 @@
-"""Where the tests find their data: the shared SuperJob sample and the repository's fixtures."""
+"""Where the tests find their data: the SuperJob sample bundled in the repository, and the test fixtures."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from careerrank.ingest.bundled import SUPERJOB_DIR
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The sample is shared between checkouts and lives beside the repository, not inside it.
-SUPERJOB_DIR = REPO_ROOT.parent / "shared" / "data" / "superjob"
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
+
+__all__ = ["FIXTURES_DIR", "REPO_ROOT", "SUPERJOB_DIR"]

@@ -1,5 +1,9 @@
-"""CareerRank workers: the embedder and the matcher, and the consume loop they share."""
+"""The deployables of CareerRank, composed: the embedder and the matcher, their consume loop and lifecycle.
 
-from workers.services import EmbedderService, MatcherService, build, run
+Nothing under ``careerrank`` imports this package; it imports ``careerrank`` and ``schemas``.
+"""
 
-__all__ = ["EmbedderService", "MatcherService", "build", "run"]
+from workers.bootstrap import EmbedderService, MatcherService, build, run
+from workers.lifecycle import Service
+
+__all__ = ["EmbedderService", "MatcherService", "Service", "build", "run"]

@@ -1,47 +1,66 @@
 """The consume loop shared by the workers: micro-batches, two-stage pipelining, ack after commit, drain.
 
-A handler has two stages. ``prepare`` (parse, look up, encode) of batch *n+1* runs while ``commit``
-(write, publish, ack) of batch *n* is still in flight; commits run strictly in order.
-Failures:
-- a transient one (PostgreSQL or RabbitMQ unreachable) retries the same stage with backoff, holding the
-  messages, so an outage does not burn their delivery attempts;
-- any other one splits the batch and retries message by message, so one poison message cannot take
-  its neighbours down; a message that still fails is retried later with a delay, a bounded number of
-  times (:mod:`workers.retries`), and then dead-lettered with the error as its reason.
+A handler decodes each message on its own, then works on a batch in two stages. ``prepare`` (look up,
+encode) of batch *n+1* runs while ``commit`` (write, publish) of batch *n* is still in flight; commits run
+strictly in order, and a batch's messages are acked after its commit.
+
+What happens to a message is decided by the class of the error (see :mod:`careerrank.errors`):
+
+- :class:`~careerrank.errors.TransientError` (PostgreSQL or RabbitMQ away, a model switch in progress): the
+  stage is retried with backoff, holding the messages, so an outage does not burn their delivery attempts;
+- :class:`~careerrank.errors.RejectedError` (the message can never be processed): dead-lettered at once with
+  its code and reason; one bad element of a batch message is dead-lettered alone and the rest go on;
+- :class:`~careerrank.errors.SetupError`: the loop ends with it, nothing more is acked, the worker exits;
+- any other error splits the batch and retries message by message, so one poison message cannot take its
+  neighbours down; a message that still fails is retried later with a delay, a bounded number of times
+  (:mod:`workers.retries`), and then dead-lettered with the error's type as its reason.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
-from careerrank.metrics import PipelineMetrics
-from workers.connections import TRANSIENT_ERRORS
+from careerrank.backoff import until_available
+from careerrank.errors import RejectedError, SetupError, TransientError, suppressed
+from careerrank.observability import PipelineMetrics
+from workers.dead_letters import DeadLetterSink, RejectedPart
 from workers.retries import DelayedRetry, attempt_of
 
 log = logging.getLogger(__name__)
 
+D = TypeVar("D")
+D_co = TypeVar("D_co", covariant=True)
 P = TypeVar("P")
 R = TypeVar("R")
 Messages = list[AbstractIncomingMessage]
 
 
-class BatchHandler(Protocol[P]):
-    async def prepare(self, messages: Messages) -> P: ...
+@dataclass(frozen=True, slots=True)
+class Decoded(Generic[D]):
+    """What a handler made of one message, and the elements of it rejected on their own."""
+
+    value: D
+    rejected: tuple[RejectedPart, ...] = ()
+
+
+class BatchHandler(Protocol[D, P]):
+    def decode(self, message: AbstractIncomingMessage) -> Decoded[D]:
+        """Parse and validate one message; raise :class:`~careerrank.errors.RejectedError` if it can never be
+        processed. Pure: no I/O, so nothing here is retried."""
+        ...
+
+    async def prepare(self, batch: list[D]) -> P: ...
 
     async def commit(self, prepared: P) -> None:
         """Make the batch's effects durable (and publish onwards); the consumer acks the messages after."""
-        ...
-
-    async def reject(self, message: AbstractIncomingMessage, reason: str) -> None:
-        """Dead-letter one message with ``reason`` and ack it."""
         ...
 
 
@@ -51,24 +70,32 @@ class BatchLimits:
     max_wait_s: float
 
 
-class BatchConsumer(Generic[P]):
+@dataclass(frozen=True, slots=True)
+class _Delivery(Generic[D_co]):
+    message: AbstractIncomingMessage
+    value: D_co
+
+
+class BatchConsumer(Generic[D, P]):
     """Consumes ``queue`` in micro-batches into ``handler`` until :meth:`stop`."""
 
     def __init__(
         self,
         name: str,
         queue: AbstractQueue,
-        handler: BatchHandler[P],
+        handler: BatchHandler[D, P],
         limits: BatchLimits,
         metrics: PipelineMetrics,
+        dead_letters: DeadLetterSink,
         retry: DelayedRetry | None = None,
     ) -> None:
         self.name = name
-        self._retry = retry
         self._queue = queue
         self._handler = handler
         self._limits = limits
         self._metrics = metrics
+        self._dead = dead_letters
+        self._retry = retry
         self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._consumer_tag: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -93,10 +120,7 @@ class BatchConsumer(Generic[P]):
         """Stop taking messages, finish the batch in hand, return the rest unacked; return drain seconds."""
         started = time.monotonic()
         if self._consumer_tag is not None:
-            try:
-                await self._queue.cancel(self._consumer_tag)
-            except TRANSIENT_ERRORS:
-                log.warning("consumer cancel failed: channel already gone", extra={"worker": self.name})
+            await suppressed(self._queue.cancel(self._consumer_tag), "consumer cancel (the channel is gone)")
             self._consumer_tag = None
         self._stopping.set()
         if self._task is not None:
@@ -110,7 +134,7 @@ class BatchConsumer(Generic[P]):
                 log.exception("consume loop ended with an error", extra={"worker": self.name})
         # Prefetched but never batched: hand back to the broker untouched.
         while not self._inbox.empty():
-            await _quietly(self._inbox.get_nowait().nack(requeue=True))
+            await suppressed(self._inbox.get_nowait().nack(requeue=True), "nack of an unbatched message")
         drained = time.monotonic() - started
         log.info("drained", extra={"worker": self.name, "drain_s": round(drained, 3), "batches": self.batches})
         return drained
@@ -123,13 +147,15 @@ class BatchConsumer(Generic[P]):
                 if not batch:
                     break
                 self._metrics.batch_size.labels(self.name).observe(len(batch))
-                ok, prepared, error = await self._retrying("prepare", functools.partial(self._handler.prepare, batch))
+                deliveries = await self._decode(batch)
+                values = [d.value for d in deliveries]
+                ok, prepared, error = await self._stage("prepare", partial(self._handler.prepare, values))
                 if committing is not None:
                     await committing
                 if ok:
-                    committing = asyncio.create_task(self._commit(batch, prepared))  # type: ignore[arg-type]
+                    committing = asyncio.create_task(self._commit(deliveries, prepared))  # type: ignore[arg-type]
                 else:
-                    committing = asyncio.create_task(self._isolate(batch, error))
+                    committing = asyncio.create_task(self._isolate(deliveries, error))
                 self.batches += 1
             if committing is not None:
                 await committing
@@ -168,79 +194,96 @@ class BatchConsumer(Generic[P]):
                 break
         return batch
 
-    async def _commit(self, batch: Messages, prepared: P) -> None:
-        ok, _, error = await self._retrying("commit", lambda: self._handler.commit(prepared))
-        if ok:
-            await _ack(batch)
-        else:
-            await self._isolate(batch, error)
+    async def _decode(self, batch: Messages) -> list[_Delivery[D]]:
+        """Decode each message; dead-letter the rejected ones (and rejected elements) now, keep the rest."""
+        deliveries: list[_Delivery[D]] = []
+        for message in batch:
+            try:
+                decoded = self._handler.decode(message)
+                for part in decoded.rejected:
+                    await self._patiently("dead-lettering", partial(self._dead.send_part, message, part))
+            except SetupError:
+                raise
+            except Exception as exc:
+                if not isinstance(exc, RejectedError):
+                    log.exception("decoding failed", extra={"worker": self.name})
+                await self._settle(message, exc)
+                continue
+            deliveries.append(_Delivery(message, decoded.value))
+        return deliveries
 
-    async def _isolate(self, batch: Messages, error: BaseException | None) -> None:
+    async def _commit(self, deliveries: Sequence[_Delivery[D]], prepared: P) -> None:
+        ok, _, error = await self._stage("commit", lambda: self._handler.commit(prepared))
+        if ok:
+            await _ack([d.message for d in deliveries])
+        else:
+            await self._isolate(deliveries, error)
+
+    async def _isolate(self, deliveries: Sequence[_Delivery[D]], error: BaseException | None) -> None:
         """Process message by message; retry later, then dead-letter, the ones that fail on their own."""
         self._metrics.errors.labels(self.name).inc()
-        pending = [m for m in batch if not m.processed]  # some were settled before (e.g. dead-lettered in prepare)
+        pending = [d for d in deliveries if not d.message.processed]
         if len(pending) == 1 and error is not None:
             # A batch of one has already failed alone: running it again would only repeat that.
-            await self._failed(pending[0], error)
+            await self._settle(pending[0].message, error)
             return
-        for message in pending:
+        for delivery in pending:
             try:
-                prepared = await self._handler.prepare([message])
+                prepared = await self._handler.prepare([delivery.value])
                 await self._handler.commit(prepared)
-                await _ack([message])
-            except TRANSIENT_ERRORS:
-                await _quietly(message.nack(requeue=True))
+                await _ack([delivery.message])
+            except TransientError:
+                await suppressed(delivery.message.nack(requeue=True), "nack for redelivery")
+            except SetupError:
+                raise
             except Exception as exc:
                 log.exception("message failed on its own", extra={"worker": self.name})
-                await self._failed(message, exc)
+                await self._settle(delivery.message, exc)
 
-    async def _failed(self, message: AbstractIncomingMessage, exc: BaseException) -> None:
-        """Park the message for a delayed retry, or dead-letter it when its retries are used up."""
-        error = type(exc).__name__
+    async def _settle(self, message: AbstractIncomingMessage, exc: BaseException) -> None:
+        """A message that failed on its own: dead-letter it now if it was rejected; otherwise park it for a
+        delayed retry, or dead-letter it when its retries are used up."""
         try:
-            if self._retry is not None and await self._retry.schedule(message, error):
-                return
-            attempts = attempt_of(message) + 1
-            await self._handler.reject(message, f"processing error: {error} (attempt {attempts}, no retries left)")
+            if isinstance(exc, RejectedError):
+                code, reason = exc.code, exc.reason
+            else:
+                error = type(exc).__name__
+                retry = self._retry
+                if retry is not None and await self._patiently("retry", partial(retry.schedule, message, error)):
+                    return
+                code = "processing_error"
+                reason = f"processing error: {error} (attempt {attempt_of(message) + 1}, no retries left)"
+            await self._patiently("dead-lettering", partial(self._dead.send, message, code, reason))
         except Exception:
             # Cannot even park or dead-letter it: give it back; the queue's delivery limit ends its loop.
             log.exception("retry or dead-lettering failed", extra={"worker": self.name})
             if not message.processed:
-                await _quietly(message.nack(requeue=True))
+                await suppressed(message.nack(requeue=True), "nack for redelivery")
 
-    async def _retrying(
-        self, stage: str, call: Callable[[], Awaitable[R]]
-    ) -> tuple[bool, R | None, BaseException | None]:
-        """Run ``call``; on transient errors wait and retry; on others return ``(False, None, error)``."""
-        delay = 0.5
-        while True:
-            try:
-                with self._metrics.stage_seconds.labels(self.name, stage).time():
-                    result = await call()
-                return True, result, None
-            except TRANSIENT_ERRORS as exc:
-                log.warning(
-                    f"{stage} hit an unavailable service; retrying the batch",
-                    extra={"worker": self.name, "error": type(exc).__name__, "delay_s": delay},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-            except Exception as exc:
-                log.exception(f"{stage} failed; isolating the batch", extra={"worker": self.name})
-                return False, None, exc
+    async def _stage(self, stage: str, call: Callable[[], Awaitable[R]]) -> tuple[bool, R | None, BaseException | None]:
+        """Run ``call``, waiting out transient errors; on any other (but a setup error) return it."""
+
+        async def timed() -> R:
+            with self._metrics.stage_seconds.labels(self.name, stage).time():
+                return await call()
+
+        try:
+            return True, await self._patiently(stage, timed), None
+        except SetupError:
+            raise
+        except Exception as exc:
+            log.exception(f"{stage} failed; isolating the batch", extra={"worker": self.name})
+            return False, None, exc
+
+    async def _patiently(self, what: str, call: Callable[[], Awaitable[R]]) -> R:
+        """``call()``, retried with backoff for as long as a service it needs is unavailable."""
+        message = f"{what} hit an unavailable service; retrying the batch"
+        return await until_available(call, message, extra={"worker": self.name})
 
 
 async def _ack(messages: Messages) -> None:
-    """Ack what the handler did not settle itself. A message delivered on a channel that has since died
-    cannot be acked; the broker redelivers it and the handlers recognise it as done."""
+    """Ack what was not settled otherwise. A message delivered on a channel that has since died cannot be
+    acked; the broker redelivers it and the handlers recognise it as done."""
     for message in messages:
         if not message.processed:
-            await _quietly(message.ack())
-
-
-async def _quietly(ack: Awaitable[object]) -> None:
-    """Ack/nack on a channel that died is harmless: the broker redelivers and handlers are idempotent."""
-    try:
-        await ack
-    except Exception as exc:
-        log.warning("ack/nack not delivered; the message will be redelivered", extra={"error": type(exc).__name__})
+            await suppressed(message.ack(), "ack (the message will be redelivered)")

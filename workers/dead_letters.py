@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import dataclass
 
 import aio_pika
-import asyncpg
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
-from careerrank.metrics import PipelineMetrics
-from careerrank.publishing import forwarded
-from careerrank.storage import dead_letters
+from careerrank.errors import RejectedError
+from careerrank.messaging import forwarded, publish_one
+from careerrank.observability import PipelineMetrics
+from careerrank.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +20,24 @@ QUEUE_HEADER = "x-careerrank-queue"
 BATCH_INDEX_HEADER = "x-careerrank-batch-index"
 
 
+@dataclass(frozen=True, slots=True)
+class RejectedPart:
+    """Element ``index`` of a batch message, rejected on its own; ``body`` is that element alone, so that a
+    replay sends just that event."""
+
+    index: int
+    body: bytes
+    error: RejectedError
+
+
 class DeadLetterSink:
     def __init__(
-        self, worker: str, queue: str, exchange: AbstractExchange, pool: asyncpg.Pool, metrics: PipelineMetrics
+        self, worker: str, queue: str, exchange: AbstractExchange, database: Database, metrics: PipelineMetrics
     ) -> None:
         self._worker = worker
         self._queue = queue
         self._exchange = exchange
-        self._pool = pool
+        self._database = database
         self._metrics = metrics
 
     async def send(self, message: AbstractIncomingMessage, code: str, reason: str) -> None:
@@ -36,17 +46,21 @@ class DeadLetterSink:
         await self._store_and_publish(copy, message.body, code, reason)
         await message.ack()
 
-    async def send_part(self, message: AbstractIncomingMessage, index: int, code: str, reason: str) -> None:
-        """Dead-letter element ``index`` of a batch message on its own (its body alone, so a replay sends just
-        that event); the message itself is acked with the rest of its batch."""
-        body = json.dumps(json.loads(message.body)[index], ensure_ascii=False).encode()
-        copy = forwarded(message, {REASON_HEADER: reason, QUEUE_HEADER: self._queue, BATCH_INDEX_HEADER: index}, body)
-        await self._store_and_publish(copy, body, code, reason)
+    async def send_part(self, message: AbstractIncomingMessage, part: RejectedPart) -> None:
+        """Dead-letter one element of a batch message on its own; the message itself is acked with the rest
+        of its batch."""
+        reason = part.error.reason
+        headers: dict[str, str | int] = {
+            REASON_HEADER: reason,
+            QUEUE_HEADER: self._queue,
+            BATCH_INDEX_HEADER: part.index,
+        }
+        await self._store_and_publish(forwarded(message, headers, part.body), part.body, part.error.code, reason)
 
     async def _store_and_publish(self, copy: aio_pika.Message, body: bytes, code: str, reason: str) -> None:
-        async with self._pool.acquire() as conn:
-            letter_id = await dead_letters.record(conn, self._queue, reason, body, copy.headers)
-        await self._exchange.publish(copy, routing_key=self._queue)
+        async with self._database.session() as session:
+            letter_id = await session.dead_letters.record(self._queue, reason, body, copy.headers)
+        await publish_one(self._exchange, copy, self._queue)
         self._metrics.dead_letters.labels(self._worker, code).inc()
         self._metrics.events.labels(self._worker, "dead_lettered").inc()
         log.warning(

@@ -1,8 +1,8 @@
 """Embedder: upsert/close events in, item rows and vectors in PostgreSQL, index updates out to the matcher.
 
-Per micro-batch: parse (invalid → dead letter), drop redeliveries and stale or superseded events,
-encode only texts whose fingerprint changed (on the embedding thread), then in one transaction write
-items, vectors and the processed-event log; then publish index updates with confirms; then ack.
+Per micro-batch: decode (invalid → dead letter), drop redeliveries and stale or superseded events, encode
+only texts whose fingerprint changed (on the embedding thread), then in one transaction write items, vectors
+and the processed-event log; then publish index updates with confirms; then ack.
 A crash between commit and publish is healed by the redelivery: the event is recognised as processed
 and the item's current state is published again. A commit retried in place (the broker or PostgreSQL went
 away after, or while, the transaction committed) does the same: events it finds already processed are
@@ -12,6 +12,7 @@ announced again rather than written again.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -19,23 +20,39 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import aio_pika
-import asyncpg
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
-from careerrank.encoders import Encoder, Vectors
-from careerrank.metrics import PipelineMetrics
-from careerrank.publishing import PUBLISHED_AT_HEADER, persistent_message, publish_windowed
+from careerrank.encoding import Encoder, embedding_text, text_hash
+from careerrank.errors import InvalidMessage
+from careerrank.messaging import (
+    INDEX_UPDATE_KEY,
+    PUBLISHED_AT_HEADER,
+    persistent_message,
+    publish_windowed,
+    published_at,
+)
+from careerrank.observability import PipelineMetrics
 from careerrank.settings import Settings
-from careerrank.storage import model_state, postings
-from careerrank.texts import embedding_text, text_hash
-from careerrank.topology import INDEX_UPDATE_KEY
-from schemas import Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_events
-from workers.consumer import Messages
-from workers.dead_letters import DeadLetterSink
+from careerrank.storage import Database, Session
+from careerrank.storage.event_log import Outcome
+from careerrank.vectors import Vectors
+from schemas import KINDS, Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_events
+from workers.consumer import Decoded
+from workers.dead_letters import RejectedPart
 
 log = logging.getLogger(__name__)
 
 WORKER = "embedder"
+
+Processed = tuple[str, Kind, str, Outcome]  # (event_id, kind, item_id, outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class EventsMessage:
+    """The valid events of one message, and when the producer published it (for event-to-match latency)."""
+
+    events: list[Upsert | Closure]
+    published_at: float | None
 
 
 @dataclass
@@ -50,10 +67,18 @@ class _KindWork:
 
 
 @dataclass
+class _Written:
+    """What a commit decided: the index updates to announce, the events to log, the items to re-announce."""
+
+    updates: list[IndexUpdate]
+    processed: list[Processed]
+    redelivered: dict[Kind, set[str]]
+
+
+@dataclass
 class PreparedBatch:
-    messages: Messages
     work: dict[Kind, _KindWork]
-    skipped: list[tuple[str, Kind, str, str]]  # (event_id, kind, item_id, outcome) decided before commit
+    skipped: list[Processed]  # decided before commit
     redelivered: dict[Kind, set[str]]  # items to re-announce: their events were committed before
     attempts: int = 0  # commit calls so far; a retry may follow a transaction that did commit
 
@@ -67,51 +92,52 @@ class Embedder:
     def __init__(
         self,
         settings: Settings,
-        pool: asyncpg.Pool,
+        database: Database,
         encoder: Encoder,
         internal: AbstractExchange,
-        dead_letters: DeadLetterSink,
         metrics: PipelineMetrics,
         executor: ThreadPoolExecutor,
     ) -> None:
         self._settings = settings
-        self._pool = pool
+        self._database = database
         self._encoder = encoder
         self._internal = internal
-        self._dead = dead_letters
         self._metrics = metrics
         self._executor = executor
 
-    async def reject(self, message: AbstractIncomingMessage, reason: str) -> None:
-        await self._dead.send(message, "processing_error", reason)
+    def decode(self, message: AbstractIncomingMessage) -> Decoded[EventsMessage]:
+        try:
+            parsed = parse_events(message.body)
+        except InvalidEvent as exc:
+            raise InvalidMessage(exc.code, exc.reason) from exc
+        events: list[Upsert | Closure] = []
+        rejected: list[RejectedPart] = []
+        for index, event in enumerate(parsed):
+            # One bad event of a batch message is dead-lettered alone; the message is acked with the batch.
+            if isinstance(event, InvalidEvent):
+                body = json.dumps(json.loads(message.body)[index], ensure_ascii=False).encode()
+                rejected.append(RejectedPart(index, body, InvalidMessage(event.code, event.reason)))
+            else:
+                events.append(event)
+        return Decoded(EventsMessage(events, published_at(message)), tuple(rejected))
 
-    async def prepare(self, messages: Messages) -> PreparedBatch:
+    async def prepare(self, batch: list[EventsMessage]) -> PreparedBatch:
         events: list[tuple[Upsert | Closure, float | None]] = []
         seen: set[str] = set()
-        for message in messages:
-            try:
-                parsed = parse_events(message.body)
-            except InvalidEvent as exc:
-                await self._dead.send(message, exc.code, exc.reason)
-                continue
-            published = _published_at(message)
-            for index, event in enumerate(parsed):
-                # One bad event of a batch message is dead-lettered alone; the message is acked with the batch.
-                if isinstance(event, InvalidEvent):
-                    await self._dead.send_part(message, index, event.code, event.reason)
-                    continue
-                if event.event_id in seen:
-                    continue
-                seen.add(event.event_id)
-                events.append((event, published))
+        for message in batch:
+            for event in message.events:
+                if event.event_id not in seen:
+                    seen.add(event.event_id)
+                    events.append((event, message.published_at))
 
-        skipped: list[tuple[str, Kind, str, str]] = []
+        skipped: list[Processed] = []
         redelivered: dict[Kind, set[str]] = defaultdict(set)
-        async with self._pool.acquire() as conn:
-            done = await postings.processed_event_ids(conn, [e.event_id for e, _ in events])
+        work: dict[Kind, _KindWork] = {"vacancy": _KindWork(), "resume": _KindWork()}
+        async with self._database.session() as session:
+            done = await session.events.processed([e.event_id for e, _ in events])
             latest: dict[tuple[Kind, str], tuple[Upsert | Closure, float | None]] = {}
             for event, published in events:
-                kind: Kind = kind_of(event)  # type: ignore[assignment]
+                kind = kind_of(event)
                 if event.event_id in done:
                     redelivered[kind].add(event.id)
                     self._metrics.events.labels(WORKER, "duplicate").inc()
@@ -124,35 +150,10 @@ class Embedder:
                     latest[key] = (event, published)
                 else:
                     skipped.append((event.event_id, kind, event.id, "superseded"))
-
-            work: dict[Kind, _KindWork] = {"vacancy": _KindWork(), "resume": _KindWork()}
-            model = self._encoder.name
-            for kind in postings.KINDS:
+            for kind in KINDS:
                 ids = [item_id for k, item_id in latest if k == kind]
-                if not ids:
-                    continue
-                states = await postings.item_states(conn, kind, ids, model)
-                for item_id in ids:
-                    event, published = latest[(kind, item_id)]
-                    state = states.get(item_id)
-                    if state is not None and event.occurred_at <= state.version:
-                        skipped.append((event.event_id, kind, item_id, "stale"))
-                        continue
-                    w = work[kind]
-                    if published is not None:
-                        w.published_at[item_id] = published
-                    if isinstance(event, Closure):
-                        w.closures.append(event)
-                        continue
-                    text, truncated = embedding_text(event, self._settings.model.max_chars)
-                    if truncated:
-                        self._metrics.texts_truncated.inc()
-                    digest = text_hash(text)
-                    if state is None or state.embedded_hash != digest:
-                        w.to_encode.append(len(w.upserts))
-                    w.upserts.append(event)
-                    w.texts.append(text)
-                    w.hashes.append(digest)
+                if ids:
+                    await self._plan_kind(session, kind, ids, latest, work[kind], skipped)
 
         texts = [w.texts[i] for w in work.values() for i in w.to_encode]
         if texts:
@@ -164,79 +165,116 @@ class Embedder:
             for w in work.values():
                 w.vectors = vectors[offset : offset + len(w.to_encode)]
                 offset += len(w.to_encode)
-        return PreparedBatch(messages, work, skipped, redelivered)
+        return PreparedBatch(work, skipped, redelivered)
+
+    async def _plan_kind(
+        self,
+        session: Session,
+        kind: Kind,
+        ids: list[str],
+        latest: dict[tuple[Kind, str], tuple[Upsert | Closure, float | None]],
+        work: _KindWork,
+        skipped: list[Processed],
+    ) -> None:
+        """Sort the newest event of each item into closures, upserts and texts to encode, or stale."""
+        states = await session.items.states(kind, ids, self._encoder.name)
+        for item_id in ids:
+            event, published = latest[(kind, item_id)]
+            state = states.get(item_id)
+            if state is not None and event.occurred_at <= state.version:
+                skipped.append((event.event_id, kind, item_id, "stale"))
+                continue
+            if published is not None:
+                work.published_at[item_id] = published
+            if isinstance(event, Closure):
+                work.closures.append(event)
+                continue
+            text, truncated = embedding_text(event, self._settings.model.max_chars)
+            if truncated:
+                self._metrics.texts_truncated.inc()
+            digest = text_hash(text)
+            if state is None or state.embedded_hash != digest:
+                work.to_encode.append(len(work.upserts))
+            work.upserts.append(event)
+            work.texts.append(text)
+            work.hashes.append(digest)
 
     async def commit(self, prepared: PreparedBatch) -> None:
-        model = self._encoder.name
-        updates: list[IndexUpdate] = []
         published_at: dict[tuple[Kind, str], float] = {}
-        processed = list(prepared.skipped)
-        redelivered = {kind: set(ids) for kind, ids in prepared.redelivered.items()}
+        written = _Written([], list(prepared.skipped), {k: set(ids) for k, ids in prepared.redelivered.items()})
         prepared.attempts += 1
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._database.transaction() as session:
             # A reindex may have switched models: then hold the batch (nothing written) until redeployed.
-            await model_state.check_active(conn, model)
+            await session.models.check_active(self._encoder.name)
             # On a retry the first attempt may have committed: its events are then announced, not rewritten.
-            replayed = (
-                await postings.processed_event_ids(conn, prepared.event_ids()) if prepared.attempts > 1 else set()
-            )
+            replayed = await session.events.processed(prepared.event_ids()) if prepared.attempts > 1 else set()
             for kind, w in prepared.work.items():
                 if w.upserts:
-                    applied = await postings.upsert_items(conn, kind, w.upserts, w.hashes)
-                    encoded = {pos: row for row, pos in enumerate(w.to_encode)}
-                    fresh: list[tuple[str, datetime, bytes]] = []
-                    kept: list[tuple[str, datetime]] = []
-                    rows: list[int] = []
-                    for pos, event in enumerate(w.upserts):
-                        if event.event_id in replayed:
-                            redelivered.setdefault(kind, set()).add(event.id)
-                            continue
-                        if event.id not in applied:
-                            processed.append((event.event_id, kind, event.id, "stale"))
-                            continue
-                        processed.append((event.event_id, kind, event.id, "applied"))
-                        updates.append(IndexUpdate(kind=kind, id=event.id, op="upsert", version=event.occurred_at))
-                        if pos in encoded:
-                            fresh.append((event.id, event.occurred_at, w.hashes[pos]))
-                            rows.append(encoded[pos])
-                        else:
-                            kept.append((event.id, event.occurred_at))
-                    if fresh:
-                        assert w.vectors is not None
-                        await postings.copy_embeddings(conn, kind, model, fresh, w.vectors[rows])
-                    await postings.bump_embedding_versions(conn, kind, model, kept)
+                    await self._write_upserts(session, kind, w, replayed, written)
                 if w.closures:
-                    closed = await postings.close_items(conn, kind, w.closures)
-                    for closure in w.closures:
-                        if closure.event_id in replayed:
-                            redelivered.setdefault(kind, set()).add(closure.id)
-                            continue
-                        outcome = "applied" if closure.id in closed else "stale"
-                        processed.append((closure.event_id, kind, closure.id, outcome))
-                        if closure.id in closed:
-                            updates.append(
-                                IndexUpdate(kind=kind, id=closure.id, op="remove", version=closure.occurred_at)
-                            )
+                    await self._write_closures(session, kind, w, replayed, written)
                 published_at.update({(kind, i): t for i, t in w.published_at.items()})
-            for kind, ids in redelivered.items():
-                updates.extend(await _current_updates(conn, kind, ids))
-            await postings.record_processed(conn, processed)
+            for kind, ids in written.redelivered.items():
+                written.updates.extend(await _current_updates(session, kind, ids))
+            await session.events.record(written.processed)
 
         with self._metrics.stage_seconds.labels(WORKER, "publish").time():
             await publish_windowed(
                 self._internal,
-                ((INDEX_UPDATE_KEY, _update_message(u, published_at.get((u.kind, u.id)))) for u in updates),
+                ((INDEX_UPDATE_KEY, _update_message(u, published_at.get((u.kind, u.id)))) for u in written.updates),
                 self._settings.amqp.publish_window,
             )
-        for _, _, _, outcome in processed:
+        for _, _, _, outcome in written.processed:
             self._metrics.events.labels(WORKER, outcome).inc()
 
+    async def _write_upserts(
+        self, session: Session, kind: Kind, w: _KindWork, replayed: set[str], written: _Written
+    ) -> None:
+        model = self._encoder.name
+        applied = await session.items.upsert(kind, w.upserts, w.hashes)
+        encoded = {pos: row for row, pos in enumerate(w.to_encode)}
+        fresh: list[tuple[str, datetime, bytes]] = []
+        kept: list[tuple[str, datetime]] = []
+        rows: list[int] = []
+        for pos, event in enumerate(w.upserts):
+            if event.event_id in replayed:
+                written.redelivered.setdefault(kind, set()).add(event.id)
+                continue
+            if event.id not in applied:
+                written.processed.append((event.event_id, kind, event.id, "stale"))
+                continue
+            written.processed.append((event.event_id, kind, event.id, "applied"))
+            written.updates.append(IndexUpdate(kind=kind, id=event.id, op="upsert", version=event.occurred_at))
+            if pos in encoded:
+                fresh.append((event.id, event.occurred_at, w.hashes[pos]))
+                rows.append(encoded[pos])
+            else:
+                kept.append((event.id, event.occurred_at))
+        if fresh:
+            assert w.vectors is not None
+            await session.embeddings.copy(kind, model, fresh, w.vectors[rows])
+        await session.embeddings.bump_versions(kind, model, kept)
 
-async def _current_updates(conn: asyncpg.Connection, kind: Kind, ids: set[str]) -> list[IndexUpdate]:
-    states = await postings.current_versions(conn, kind, sorted(ids))
+    async def _write_closures(
+        self, session: Session, kind: Kind, w: _KindWork, replayed: set[str], written: _Written
+    ) -> None:
+        closed = await session.items.close(kind, w.closures)
+        await session.embeddings.drop_older(kind, [c.id for c in w.closures], [c.occurred_at for c in w.closures])
+        for closure in w.closures:
+            if closure.event_id in replayed:
+                written.redelivered.setdefault(kind, set()).add(closure.id)
+                continue
+            outcome: Outcome = "applied" if closure.id in closed else "stale"
+            written.processed.append((closure.event_id, kind, closure.id, outcome))
+            if closure.id in closed:
+                written.updates.append(IndexUpdate(kind=kind, id=closure.id, op="remove", version=closure.occurred_at))
+
+
+async def _current_updates(session: Session, kind: Kind, ids: set[str]) -> list[IndexUpdate]:
+    states = await session.items.versions(kind, sorted(ids))
     return [
-        IndexUpdate(kind=kind, id=item_id, op="upsert" if status == "open" else "remove", version=version)
-        for item_id, (version, status, _) in states.items()
+        IndexUpdate(kind=kind, id=item_id, op="upsert" if state.is_open else "remove", version=state.version)
+        for item_id, state in states.items()
     ]
 
 
@@ -244,8 +282,3 @@ def _update_message(update: IndexUpdate, published_at: float | None) -> aio_pika
     # Carry the original event's publish time so the matcher can measure event-to-match latency.
     headers = {PUBLISHED_AT_HEADER: published_at} if published_at is not None else None
     return persistent_message(update.model_dump_json().encode(), headers, message_id=f"{update.kind}:{update.id}")
-
-
-def _published_at(message: AbstractIncomingMessage) -> float | None:
-    value = (message.headers or {}).get(PUBLISHED_AT_HEADER)
-    return float(value) if isinstance(value, int | float) else None

@@ -2,7 +2,7 @@
 
 Owns the two vector indexes (vacancies, resumes), rebuilt from PostgreSQL at start. Per micro-batch:
 drop superseded and already-matched updates, apply the rest to the indexes, work out which lists
-changed (see :mod:`careerrank.ranking`), write them and the items' ``matched_version`` in one
+changed (see :mod:`careerrank.retrieval.incremental`), write them and the items' ``matched_version`` in one
 transaction, then ack. Index and list computation run on one dedicated thread that owns the indexes.
 """
 
@@ -17,23 +17,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-import asyncpg
 import numpy as np
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
-from careerrank import ranking
-from careerrank.metrics import PipelineMetrics
-from careerrank.publishing import PUBLISHED_AT_HEADER
-from careerrank.ranking import Ranked
-from careerrank.storage import matches, model_state, postings
-from careerrank.storage.matches import DIRECTIONS
-from careerrank.storage.postings import KINDS, StoredEmbedding, opposite
-from careerrank.vector_index import ItemIndex, Vectors
-from schemas import IndexUpdate, Kind
+from careerrank.errors import InvalidMessage, VectorsMismatch
+from careerrank.messaging import published_at
+from careerrank.observability import PipelineMetrics
+from careerrank.retrieval import incremental
+from careerrank.retrieval.blocks import ranking_version
+from careerrank.retrieval.exact_index import ItemIndex
+from careerrank.storage import Database, OpenVectors, Session, StoredEmbedding
+from schemas import DIRECTIONS, KINDS, IndexUpdate, Kind, Ranked, opposite
 from schemas.envelope import describe_errors
-from workers.consumer import Messages
-from workers.dead_letters import DeadLetterSink
+from workers.consumer import Decoded
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +41,6 @@ T = TypeVar("T")
 
 @dataclass
 class PreparedUpdates:
-    messages: Messages
     latest: dict[tuple[Kind, str], IndexUpdate]
     published_at: dict[tuple[Kind, str], float]
 
@@ -64,44 +60,41 @@ class Matcher:
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        database: Database,
         model: str,
         top_k: int,
-        dead_letters: DeadLetterSink,
         metrics: PipelineMetrics,
         executor: ThreadPoolExecutor,
         use_gpu: bool = False,
     ) -> None:
-        self._pool = pool
+        self._database = database
         self._configured_model = model
         self._model = model
         self._k = top_k
-        self._dead = dead_letters
         self._metrics = metrics
         self._executor = executor
         self._use_gpu = use_gpu
         self.indexes: dict[Kind, ItemIndex] | None = None
-        self.model_version = f"{model}/cosine"
+        self.model_version = ranking_version(model)
         self._generation: int | None = None  # of the lists the indexes' floors were read with
 
     async def load(self) -> None:
         """Rebuild both indexes and the list floors from PostgreSQL."""
         started = time.monotonic()
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            generation = await matches.generation(conn)
+        async with self._database.session() as session, session.transaction(isolation="repeatable_read", readonly=True):
+            generation = await session.lists.generation()
             # The last reindex's model wins over the configured one: its vectors and lists are the live ones.
-            self._model = await model_state.active_model(conn) or self._configured_model
-            self.model_version = f"{self._model}/cosine"
+            self._model = await session.models.active() or self._configured_model
+            self.model_version = ranking_version(self._model)
             # An item never matched yet enters when its own update (queued) is handled, as in a live stream:
             # loaded now, it would fill other lists that would all be rescored when that update comes.
-            loaded = {kind: await postings.load_open_embeddings(conn, kind, self._model, True) for kind in KINDS}
-            floors = {kind: await matches.list_floors(conn, kind, self._k) for kind in KINDS}
-        dims = {m.shape[1] for _, _, m in loaded.values() if len(m)}
+            loaded = {kind: await session.embeddings.load_open(kind, self._model, True) for kind in KINDS}
+            floors = {kind: await session.lists.floors(kind, self._k) for kind in KINDS}
+        dims = {v.matrix.shape[1] for v in loaded.values() if len(v.matrix)}
         if len(dims) > 1:
-            raise RuntimeError(f"stored vectors of model {self._model!r} have different dimensions: {dims}")
+            raise VectorsMismatch(f"stored vectors of model {self._model!r} have different dimensions: {dims}")
         if dims:
-            dim = dims.pop()
-            await self._run(self._build, dim, loaded, floors)
+            await self._run(self._build, dims.pop(), loaded, floors)
         else:
             self.indexes = None
         self._generation = generation
@@ -109,43 +102,41 @@ class Matcher:
             "index loaded",
             extra={
                 "model": self._model,
-                **{k: len(v[0]) for k, v in loaded.items()},
+                **{k: len(v.ids) for k, v in loaded.items()},
                 "seconds": round(time.monotonic() - started, 3),
             },
         )
 
-    async def reject(self, message: AbstractIncomingMessage, reason: str) -> None:
-        await self._dead.send(message, "processing_error", reason)
+    def decode(self, message: AbstractIncomingMessage) -> Decoded[tuple[IndexUpdate, float | None]]:
+        try:
+            update = IndexUpdate.model_validate_json(message.body)
+        except ValidationError as exc:
+            raise InvalidMessage("schema_invalid", f"invalid index update: {describe_errors(exc)}") from exc
+        return Decoded((update, published_at(message)))
 
-    async def prepare(self, messages: Messages) -> PreparedUpdates:
+    async def prepare(self, batch: list[tuple[IndexUpdate, float | None]]) -> PreparedUpdates:
         latest: dict[tuple[Kind, str], IndexUpdate] = {}
-        published_at: dict[tuple[Kind, str], float] = {}
-        for message in messages:
-            try:
-                update = IndexUpdate.model_validate_json(message.body)
-            except ValidationError as exc:
-                await self._dead.send(message, "schema_invalid", f"invalid index update: {describe_errors(exc)}")
-                continue
+        stamps: dict[tuple[Kind, str], float] = {}
+        for update, stamp in batch:
             key = (update.kind, update.id)
             if key not in latest or update.version > latest[key].version:
                 latest[key] = update
-            stamp = (message.headers or {}).get(PUBLISHED_AT_HEADER)
-            if isinstance(stamp, int | float):
-                published_at[key] = min(float(stamp), published_at.get(key, float("inf")))
-        return PreparedUpdates(messages, latest, published_at)
+            if stamp is not None:
+                stamps[key] = min(stamp, stamps.get(key, float("inf")))
+        return PreparedUpdates(latest, stamps)
 
     async def commit(self, prepared: PreparedUpdates) -> None:
-        async with self._pool.acquire() as conn:
+        async with self._database.session() as session:
             # Waits while a reindex holds the lists; it swaps new ones in and moves the generation on.
-            await model_state.enter_list_writer(conn)
+            await session.models.enter_list_writer()
             try:
-                if await matches.generation(conn) != self._generation:
+                if await session.lists.generation() != self._generation:
                     # Someone else wrote lists since our index was built (a standby taking over, a reindex).
                     log.warning("index out of date; rebuilding from PostgreSQL", extra={"worker": WORKER})
                     await self.load()
-                plan = await self._plan(conn, prepared.latest)
+                plan = await self._plan(session, prepared.latest)
                 try:
-                    written = await self._rematch(conn, plan) if any(plan.done.values()) else {}
+                    written = await self._rematch(session, plan) if any(plan.done.values()) else {}
                 except BaseException:
                     # The indexes and floors may now hold this batch while PostgreSQL does not (or does: a commit
                     # whose answer was lost). Either way they are rebuilt from PostgreSQL before the next batch,
@@ -153,7 +144,7 @@ class Matcher:
                     self._generation = None
                     raise
             finally:
-                await model_state.leave_list_writer(conn)
+                await session.models.leave_list_writer()
         now = time.time()
         for kind in KINDS:
             for item_id, _ in plan.done[kind]:
@@ -163,26 +154,26 @@ class Matcher:
         for kind, count in written.items():
             self._metrics.match_rows.labels(DIRECTIONS[kind]).inc(count)
 
-    async def _plan(self, conn: asyncpg.Connection, latest: dict[tuple[Kind, str], IndexUpdate]) -> _Plan:
+    async def _plan(self, session: Session, latest: dict[tuple[Kind, str], IndexUpdate]) -> _Plan:
         plan = _Plan()
         for kind in KINDS:
             updates = {item_id: u for (k, item_id), u in latest.items() if k == kind}
             if not updates:
                 continue
-            states = await postings.current_versions(conn, kind, list(updates))
+            states = await session.items.versions(kind, list(updates))
             wanted: list[IndexUpdate] = []
             for item_id, update in updates.items():
                 state = states.get(item_id)
-                if state is None or state[0] > update.version:
+                if state is None or state.version > update.version:
                     self._metrics.events.labels(WORKER, "superseded").inc()
-                elif state[2] is not None and state[2] >= update.version:
+                elif state.matched_version is not None and state.matched_version >= update.version:
                     self._metrics.events.labels(WORKER, "duplicate").inc()
-                elif (update.op == "upsert") != (state[1] == "open"):
+                elif (update.op == "upsert") != state.is_open:
                     self._metrics.events.labels(WORKER, "superseded").inc()
                 else:
                     wanted.append(update)
             upsert_ids = [u.id for u in wanted if u.op == "upsert"]
-            stored = await postings.fetch_embeddings(conn, kind, self._model, upsert_ids) if upsert_ids else {}
+            stored = await session.embeddings.fetch(kind, self._model, upsert_ids) if upsert_ids else {}
             for update in wanted:
                 if update.op == "remove":
                     plan.removals[kind].append(update.id)
@@ -193,11 +184,11 @@ class Matcher:
                     self._metrics.events.labels(WORKER, "superseded").inc()
                     continue
                 plan.done[kind].append((update.id, update.version))
-                if states[update.id][2] is not None:
+                if states[update.id].matched_version is not None:
                     plan.listed[kind].add(update.id)
         return plan
 
-    async def _rematch(self, conn: asyncpg.Connection, plan: _Plan) -> dict[Kind, int]:
+    async def _rematch(self, session: Session, plan: _Plan) -> dict[Kind, int]:
         await self._run(self._apply, plan)
         # Lists holding a target that left are searched again; lists holding one that moved are rescored (or
         # searched again where it fell below their floor). Every upserted item matched before is looked up, not
@@ -209,11 +200,11 @@ class Matcher:
             other = opposite(kind)
             left = [i for i in plan.removals[kind] if i in plan.listed[kind]]
             if left:
-                stale[other] = await matches.lists_containing(conn, other, left)
+                stale[other] = await session.lists.containing(other, left)
             changed = [e.item_id for e in plan.upserts[kind] if e.item_id in plan.listed[kind]]
             if changed:
-                holders = await matches.lists_containing(conn, other, changed) - stale[other]
-                holding[other] = await matches.fetch_lists(conn, other, sorted(holders)) if holders else {}
+                holders = await session.lists.containing(other, changed) - stale[other]
+                holding[other] = await session.lists.fetch(other, sorted(holders)) if holders else {}
         computed = await self._run(self._compute, plan, stale, holding)
         new_lists: dict[Kind, dict[str, Ranked]] = {}
         for kind in KINDS:
@@ -221,10 +212,10 @@ class Matcher:
             lists = {**rescored, **full}
             if candidates:
                 missing = [source for source in candidates if source not in rescored]
-                old = await matches.fetch_lists(conn, kind, missing) if missing else {}
+                old = await session.lists.fetch(kind, missing) if missing else {}
                 for source, ranked in candidates.items():
                     base = rescored[source] if source in rescored else old.get(source, [])
-                    lists[source] = ranking.merge(base, ranked, self._k)
+                    lists[source] = incremental.merge(base, ranked, self._k)
             for how, count in (("full", len(full)), ("rescore", len(rescored)), ("merge", len(candidates))):
                 self._metrics.lists_written.labels(DIRECTIONS[kind], how).inc(count)
             for removed in plan.removals[kind]:
@@ -232,12 +223,13 @@ class Matcher:
             new_lists[kind] = lists
         written: dict[Kind, int] = {}
         with self._metrics.stage_seconds.labels(WORKER, "write").time():
-            async with conn.transaction():
+            async with session.transaction():
                 for kind in KINDS:
-                    written[kind] = await matches.replace_lists(conn, kind, new_lists[kind], self.model_version)
+                    written[kind] = await session.lists.replace(kind, new_lists[kind], self.model_version)
                     if plan.done[kind]:
-                        await postings.mark_matched(conn, kind, plan.done[kind])
-                generation = await matches.bump_generation(conn)
+                        ids, versions = zip(*plan.done[kind], strict=True)
+                        await session.items.mark_matched(kind, ids, versions)
+                generation = await session.lists.bump_generation()
         self._generation = generation
         await self._run(self._set_floors, new_lists)
         for kind in KINDS:
@@ -249,12 +241,7 @@ class Matcher:
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    def _build(
-        self,
-        dim: int,
-        loaded: dict[Kind, tuple[list[str], list[datetime], Vectors]],
-        floors: dict[Kind, dict[str, float]],
-    ) -> None:
+    def _build(self, dim: int, loaded: dict[Kind, OpenVectors], floors: dict[Kind, dict[str, float]]) -> None:
         self.indexes = {kind: ItemIndex(dim, self._use_gpu) for kind in KINDS}
         for kind, (ids, versions, matrix) in loaded.items():
             if ids:
@@ -284,7 +271,7 @@ class Matcher:
         if self.indexes is None:
             return {"vacancy": ({}, {}, {}), "resume": ({}, {}, {})}
         with self._metrics.stage_seconds.labels(WORKER, "search").time():
-            return ranking.changed_lists(
+            return incremental.changed_lists(
                 self.indexes,
                 {kind: [e.item_id for e in plan.upserts[kind]] for kind in KINDS},
                 plan.removals,
@@ -297,4 +284,4 @@ class Matcher:
         if self.indexes is None:
             return
         for kind, by_source in lists.items():
-            self.indexes[kind].set_floors(ranking.floors_for(by_source, self._k))
+            self.indexes[kind].set_floors(incremental.floors_for(by_source, self._k))

@@ -1,7 +1,7 @@
 """Delayed, bounded retries of a message that failed on its own.
 
 The message is republished, with its attempt number in a header, to the retry queue of that attempt
-(see :mod:`careerrank.topology`): the broker holds it for the attempt's delay and then returns it to
+(see :mod:`careerrank.messaging.topology`): the broker holds it for the attempt's delay and then returns it to
 the worker queue. After the last delay the caller dead-letters it. Nothing is held in memory meanwhile,
 so a worker restart loses no retry.
 """
@@ -12,9 +12,8 @@ import logging
 
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
-from careerrank.metrics import PipelineMetrics
-from careerrank.publishing import forwarded
-from careerrank.topology import Names
+from careerrank.messaging import Names, forwarded, publish_one
+from careerrank.observability import PipelineMetrics
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class DelayedRetry:
         if attempt >= len(self._queues):
             return False
         copy = forwarded(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error})
-        await self._exchange.publish(copy, routing_key=self._queues[attempt])
+        await publish_one(self._exchange, copy, self._queues[attempt])
         await message.ack()
         self._metrics.retries.labels(self._worker).inc()
         log.warning(

@@ -1,6 +1,31 @@
-"""PostgreSQL: migrations and one data-access module per aggregate (postings, matches, dead letters)."""
+"""PostgreSQL, the source of truth: migrations, sessions, and one data-access module per aggregate.
 
-from careerrank.storage import dead_letters, matches, postings
-from careerrank.storage.migrations import apply_migrations, drop_database, ensure_database
+Aggregates: ``items`` (vacancies and resumes), ``embeddings`` (their vectors), ``event_log`` (processed
+events), ``lists`` (top-K lists of both directions), ``model_state`` (active model, reindex pause and history),
+``dead_letters``. Every query is parameterised; table names come from fixed mappings, never from input.
+"""
 
-__all__ = ["apply_migrations", "dead_letters", "drop_database", "ensure_database", "matches", "postings"]
+from careerrank.storage.database import Database, Session, connected
+from careerrank.storage.dead_letters import DeadLetter
+from careerrank.storage.embeddings import OpenVectors, StoredEmbedding
+from careerrank.storage.items import TABLES, ItemState, ItemVersion, SnapshotItem
+from careerrank.storage.lists import MatchRow
+from careerrank.storage.migrations import apply_migrations, drop_database, ensure_database, migrate
+
+__all__ = [
+    "TABLES",
+    "Database",
+    "DeadLetter",
+    "ItemState",
+    "ItemVersion",
+    "MatchRow",
+    "OpenVectors",
+    "Session",
+    "SnapshotItem",
+    "StoredEmbedding",
+    "apply_migrations",
+    "connected",
+    "drop_database",
+    "ensure_database",
+    "migrate",
+]

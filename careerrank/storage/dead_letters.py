@@ -22,45 +22,47 @@ class DeadLetter:
     replayed_at: datetime | None
 
 
-async def record(conn: asyncpg.Connection, queue: str, reason: str, body: bytes, headers: Mapping[str, Any]) -> int:
-    return int(
-        await conn.fetchval(
-            "INSERT INTO dead_letters (queue, reason, body, headers) VALUES ($1, $2, $3, $4::jsonb) RETURNING id",
-            queue,
-            reason,
-            body,
-            json.dumps(dict(headers), default=str),
+class DeadLetters:
+    """Queries on ``dead_letters`` over one connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def record(self, queue: str, reason: str, body: bytes, headers: Mapping[str, Any]) -> int:
+        return int(
+            await self._conn.fetchval(
+                "INSERT INTO dead_letters (queue, reason, body, headers) VALUES ($1, $2, $3, $4::jsonb) RETURNING id",
+                queue,
+                reason,
+                body,
+                json.dumps(dict(headers), default=str),
+            )
         )
-    )
+
+    async def pending(self, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
+        rows = await self._conn.fetch(
+            """SELECT id, queue, reason, body, headers, created_at, replayed_at FROM dead_letters
+                WHERE $2 OR replayed_at IS NULL ORDER BY id LIMIT $1""",
+            limit,
+            include_replayed,
+        )
+        return [_letter(r) for r in rows]
+
+    async def get(self, letter_id: int) -> DeadLetter | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, queue, reason, body, headers, created_at, replayed_at FROM dead_letters WHERE id = $1",
+            letter_id,
+        )
+        return _letter(row) if row else None
+
+    async def mark_replayed(self, letter_id: int) -> None:
+        await self._conn.execute("UPDATE dead_letters SET replayed_at = now() WHERE id = $1", letter_id)
+
+    async def count(self) -> int:
+        return int(await self._conn.fetchval("SELECT count(*) FROM dead_letters"))
 
 
-async def list_pending(conn: asyncpg.Connection, limit: int = 100, include_replayed: bool = False) -> list[DeadLetter]:
-    rows = await conn.fetch(
-        """SELECT id, queue, reason, body, headers, created_at, replayed_at FROM dead_letters
-            WHERE $2 OR replayed_at IS NULL ORDER BY id LIMIT $1""",
-        limit,
-        include_replayed,
-    )
-    return [_row(r) for r in rows]
-
-
-async def get(conn: asyncpg.Connection, letter_id: int) -> DeadLetter | None:
-    row = await conn.fetchrow(
-        "SELECT id, queue, reason, body, headers, created_at, replayed_at FROM dead_letters WHERE id = $1", letter_id
-    )
-    return _row(row) if row else None
-
-
-async def mark_replayed(conn: asyncpg.Connection, letter_id: int) -> None:
-    await conn.execute("UPDATE dead_letters SET replayed_at = now() WHERE id = $1", letter_id)
-
-
-async def count_by_reason(conn: asyncpg.Connection) -> dict[str, int]:
-    rows = await conn.fetch("SELECT split_part(reason, ':', 1) AS r, count(*) AS n FROM dead_letters GROUP BY 1")
-    return {r["r"]: int(r["n"]) for r in rows}
-
-
-def _row(r: asyncpg.Record) -> DeadLetter:
+def _letter(r: asyncpg.Record) -> DeadLetter:
     return DeadLetter(
         r["id"], r["queue"], r["reason"], bytes(r["body"]), json.loads(r["headers"]), r["created_at"], r["replayed_at"]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -66,3 +67,12 @@ def apply_migrations(dsn: str, directory: Path = MIGRATIONS_DIR) -> int:
 def _yoyo_uri(dsn: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(scheme="postgresql+psycopg"))
+
+
+async def migrate(dsn: str) -> int:
+    """Create the database if it is missing and apply pending migrations; return how many were applied.
+
+    Starts nothing: PostgreSQL must be reachable (the local development scripts start it when it is not).
+    """
+    await ensure_database(dsn)
+    return await asyncio.to_thread(apply_migrations, dsn)

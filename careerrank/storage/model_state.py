@@ -13,90 +13,74 @@ from datetime import datetime
 
 import asyncpg
 
+from careerrank.errors import ModelMismatch
+
 # Advisory-lock key of the list writers ("CRLISTS" as digits, an arbitrary constant of this schema).
 LIST_WRITERS_LOCK = 2_754_787_837
 
 
-class ModelMismatch(RuntimeError):
-    """The active model is not the one this worker encodes with: hold the batch until redeployed.
+class ModelState:
+    """Queries on ``active_model``, ``reindexes`` and the list-writers lock over one connection."""
 
-    Raised inside the write transaction, so nothing is written; the consumer treats it like an outage and
-    retries with backoff instead of dead-lettering, since the events are fine and must not be lost.
-    """
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
 
-    def __init__(self, active: str, mine: str) -> None:
-        super().__init__(f"the active model is {active!r}; this worker encodes with {mine!r}")
-        self.active = active
-        self.mine = mine
+    async def active(self) -> str | None:
+        """The model set by the last reindex, or None (then every worker follows its configuration)."""
+        value = await self._conn.fetchval("SELECT model FROM active_model")
+        return str(value) if value is not None else None
 
+    async def check_active(self, model: str) -> None:
+        """Raise :class:`~careerrank.errors.ModelMismatch` unless ``model`` may write vectors. Use in the write
+        transaction.
 
-async def active_model(conn: asyncpg.Connection) -> str | None:
-    """The model set by the last reindex, or None (then every worker follows its configuration)."""
-    value = await conn.fetchval("SELECT model FROM active_model")
-    return str(value) if value is not None else None
+        The row is share-locked until that transaction ends, so a reindex switching models waits for this
+        write to commit and sees its vectors, and a write after the switch sees the new model.
+        """
+        active = await self._conn.fetchval("SELECT model FROM active_model FOR SHARE")
+        if active is not None and active != model:
+            raise ModelMismatch(str(active), model)
 
+    async def switch_active(self, model: str) -> None:
+        """Make ``model`` the active one. Use in the swap transaction, after :meth:`lock_for_switch`."""
+        await self._conn.execute("UPDATE active_model SET model = $1, changed_at = now()", model)
 
-async def check_active(conn: asyncpg.Connection, model: str) -> None:
-    """Raise :class:`ModelMismatch` unless ``model`` may write vectors. Use in the write transaction.
+    async def lock_for_switch(self) -> None:
+        """Wait for vector writes in flight, then keep new ones out until this transaction ends."""
+        await self._conn.execute("SELECT model FROM active_model FOR UPDATE")
 
-    The row is share-locked until that transaction ends, so a reindex switching models waits for this write
-    to commit and sees its vectors, and a write after the switch sees the new model.
-    """
-    active = await conn.fetchval("SELECT model FROM active_model FOR SHARE")
-    if active is not None and active != model:
-        raise ModelMismatch(str(active), model)
+    async def hold_list_writers(self) -> None:
+        """Session lock: wait for the batch the matcher is writing, then keep the matcher from writing lists."""
+        await self._conn.execute("SELECT pg_advisory_lock($1)", LIST_WRITERS_LOCK)
 
+    async def release_list_writers(self) -> None:
+        await self._conn.execute("SELECT pg_advisory_unlock($1)", LIST_WRITERS_LOCK)
 
-async def switch_active(conn: asyncpg.Connection, model: str) -> None:
-    """Make ``model`` the active one. Use in the swap transaction, after :func:`lock_for_switch`."""
-    await conn.execute("UPDATE active_model SET model = $1, changed_at = now()", model)
+    async def enter_list_writer(self) -> None:
+        """The matcher's side: wait while a reindex holds the lists, then write (shared with other writers)."""
+        await self._conn.execute("SELECT pg_advisory_lock_shared($1)", LIST_WRITERS_LOCK)
 
+    async def leave_list_writer(self) -> None:
+        """Release :meth:`enter_list_writer`. A broken connection has released it already (and the pool resets
+        every connection it takes back with ``pg_advisory_unlock_all``), so that failure is not an error here."""
+        if self._conn.is_closed():
+            return
+        with contextlib.suppress(OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+            await self._conn.execute("SELECT pg_advisory_unlock_shared($1)", LIST_WRITERS_LOCK)
 
-async def lock_for_switch(conn: asyncpg.Connection) -> None:
-    """Wait for vector writes in flight, then keep new ones out until this transaction ends."""
-    await conn.execute("SELECT model FROM active_model FOR UPDATE")
-
-
-async def hold_list_writers(conn: asyncpg.Connection) -> None:
-    """Session lock: wait for the batch the matcher is writing, then keep the matcher from writing lists."""
-    await conn.execute("SELECT pg_advisory_lock($1)", LIST_WRITERS_LOCK)
-
-
-async def release_list_writers(conn: asyncpg.Connection) -> None:
-    await conn.execute("SELECT pg_advisory_unlock($1)", LIST_WRITERS_LOCK)
-
-
-async def enter_list_writer(conn: asyncpg.Connection) -> None:
-    """The matcher's side: wait while a reindex holds the lists, then write (shared with other writers)."""
-    await conn.execute("SELECT pg_advisory_lock_shared($1)", LIST_WRITERS_LOCK)
-
-
-async def leave_list_writer(conn: asyncpg.Connection) -> None:
-    """Release :func:`enter_list_writer`. A broken connection has released it already (and the pool resets
-    every connection it takes back with ``pg_advisory_unlock_all``), so that failure is not an error here."""
-    if conn.is_closed():
-        return
-    with contextlib.suppress(OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
-        await conn.execute("SELECT pg_advisory_unlock_shared($1)", LIST_WRITERS_LOCK)
-
-
-async def record_reindex(
-    conn: asyncpg.Connection,
-    model: str,
-    started_at: datetime,
-    counts: dict[str, int],
-    stages: dict[str, float],
-) -> int:
-    return int(
-        await conn.fetchval(
-            """INSERT INTO reindexes (model, started_at, vacancies, resumes, encoded, match_rows, stages)
-               VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id""",
-            model,
-            started_at,
-            counts["vacancies"],
-            counts["resumes"],
-            counts["encoded"],
-            counts["match_rows"],
-            json.dumps(stages),
+    async def record_reindex(
+        self, model: str, started_at: datetime, counts: dict[str, int], stages: dict[str, float]
+    ) -> int:
+        return int(
+            await self._conn.fetchval(
+                """INSERT INTO reindexes (model, started_at, vacancies, resumes, encoded, match_rows, stages)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id""",
+                model,
+                started_at,
+                counts["vacancies"],
+                counts["resumes"],
+                counts["encoded"],
+                counts["match_rows"],
+                json.dumps(stages),
+            )
         )
-    )

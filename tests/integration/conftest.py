@@ -9,9 +9,9 @@ import aio_pika
 import asyncpg
 import pytest
 
+from careerrank.messaging import Names, delete_topology
 from careerrank.settings import Settings
 from careerrank.storage import apply_migrations, drop_database, ensure_database
-from careerrank.topology import Names, delete
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ async def settings() -> AsyncIterator[Settings]:
     finally:
         connection = await aio_pika.connect(s.amqp.url.get_secret_value())
         async with connection:
-            await delete(await connection.channel(), Names.of(s.amqp))
+            await delete_topology(await connection.channel(), Names.of(s.amqp))
         await drop_database(dsn)
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -19,14 +18,23 @@ import aio_pika
 import asyncpg
 import numpy as np
 
-from careerrank.commands import publish_events
+from careerrank.devtools.processes import WORKER_COMMAND
+from careerrank.messaging import Names, publish_events, queue_stats
 from careerrank.settings import Settings
-from careerrank.storage.matches import DIRECTIONS
-from careerrank.storage.postings import KINDS, TABLES, load_open_embeddings, opposite
-from careerrank.topology import Names, queue_stats
-from schemas import Closure, ResumeClosed, ResumeUpserted, Upsert, VacancyClosed, VacancyUpserted
+from careerrank.storage import TABLES, Session
+from schemas import (
+    DIRECTIONS,
+    KINDS,
+    Closure,
+    ResumeClosed,
+    ResumeUpserted,
+    Upsert,
+    VacancyClosed,
+    VacancyUpserted,
+    opposite,
+)
 from workers import EmbedderService, MatcherService
-from workers.services import build
+from workers.bootstrap import build
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -101,7 +109,7 @@ async def running_workers(settings: Settings) -> AsyncIterator[tuple[EmbedderSer
 
 
 async def publish(settings: Settings, events: Iterable[Upsert | Closure]) -> int:
-    return await publish_events(settings, iter(list(events)))
+    return await publish_events(settings.amqp, list(events))
 
 
 async def wait_matched(conn: asyncpg.Connection, expected: dict[str, int], timeout_s: float = 60) -> None:
@@ -140,7 +148,7 @@ async def settle(conn: asyncpg.Connection, settings: Settings, timeout_s: float 
 async def brute_force_check(conn: asyncpg.Connection, model: str, k: int = 10) -> int:
     """Compare every stored list with an exact recomputation from the stored vectors; return lists checked."""
     checked = 0
-    vectors = {kind: await load_open_embeddings(conn, kind, model) for kind in KINDS}
+    vectors = {kind: await Session(conn).embeddings.load_open(kind, model) for kind in KINDS}
     for kind in KINDS:
         src_ids, _, src = vectors[kind]
         tgt_ids, _, tgt = vectors[opposite(kind)]
@@ -189,7 +197,7 @@ class Workers:
         self.starts[role] += 1
         with (self._logs / f"{role}-{self.starts[role]}.log").open("wb") as log:
             self.procs[role] = subprocess.Popen(
-                [sys.executable, "-m", "careerrank", role], env=self._env, stdout=log, stderr=subprocess.STDOUT
+                [*WORKER_COMMAND, role], env=self._env, stdout=log, stderr=subprocess.STDOUT
             )
 
     def kill(self, role: str) -> None:

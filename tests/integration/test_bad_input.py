@@ -9,9 +9,9 @@ import aio_pika
 import asyncpg
 import pytest
 
-from careerrank.publishing import persistent_message
+from careerrank.messaging.publishing import persistent_message
+from careerrank.messaging.topology import Names
 from careerrank.settings import Settings
-from careerrank.topology import Names
 from tests.integration.pipeline import (
     brute_force_check,
     posting,
@@ -126,7 +126,7 @@ async def test_no_personal_data_reaches_the_workers_logs(
 async def test_a_bad_event_in_a_batch_message_is_dead_lettered_alone(
     settings: Settings, db: asyncpg.Connection
 ) -> None:
-    from careerrank.commands import batch_message
+    from careerrank.messaging import batch_message
 
     good = [posting("vacancy", i) for i in range(30)] + [posting("resume", i) for i in range(20)]
     bad = {"type": "resume.upserted", "event_id": "bad-in-batch", "occurred_at": "2026-01-01T00:00:00Z", "id": "r77"}

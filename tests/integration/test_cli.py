@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from careerrank.devtools.processes import WORKER_COMMAND
 from careerrank.settings import Settings
 from tests.integration.pipeline import brute_force_check, process_env, running_workers, settle, wait_matched
 from tests.paths import FIXTURES_DIR
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "careerrank", *args],
+        [*WORKER_COMMAND, *args],
         env=process_env(settings),
         capture_output=True,
         text=True,

@@ -16,10 +16,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from careerrank import infrastructure
+from careerrank.devtools import restart_postgres, restart_rabbitmq
 from careerrank.settings import Settings
-from careerrank.storage.postings import KINDS, TABLES
-from schemas import Closure, Upsert
+from careerrank.storage import TABLES
+from schemas import KINDS, Closure, Upsert
 from tests.integration.pipeline import (
     brute_force_check,
     closure,
@@ -139,9 +139,9 @@ async def test_rabbitmq_and_postgres_restarts_mid_stream(
     with running(settings, tmp_path) as workers:
         await publish(settings, stream.events)
         await asyncio.sleep(2.0)
-        await asyncio.to_thread(infrastructure.restart_rabbitmq)
+        await asyncio.to_thread(restart_rabbitmq)
         await asyncio.sleep(3.0)
-        await asyncio.to_thread(infrastructure.restart_postgres)
+        await asyncio.to_thread(restart_postgres)
         await asyncio.sleep(1.0)
         workers.kill("embedder")  # and a crash while the others are still recovering
         workers.start("embedder")

@@ -116,7 +116,7 @@ async def test_superjob_sample_with_real_encoders(
     """The real encoders (the default, and a sentence-transformers model) on real Russian postings."""
     from itertools import islice
 
-    from careerrank.sources import read_events
+    from careerrank.ingest import read_events
     from tests.paths import SUPERJOB_DIR
 
     real = settings.model_copy(update={"model": settings.model.model_copy(update={"name": model})})
@@ -132,7 +132,7 @@ async def test_superjob_sample_with_real_encoders(
 
 
 async def test_standby_matcher_takes_over_with_an_up_to_date_index(settings: Settings, db: asyncpg.Connection) -> None:
-    from workers.services import build
+    from workers.bootstrap import build
 
     standby = build("matcher", settings)
     async with running_workers(settings) as (_, active):

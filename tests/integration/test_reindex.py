@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from careerrank.reindex import reindex
+from careerrank.jobs.reindex import reindex
 from careerrank.settings import Settings
 from tests.integration.pipeline import (
     brute_force_check,

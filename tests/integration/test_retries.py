@@ -9,9 +9,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from careerrank.commands import dead_letters_command
+from careerrank.cli.commands import dead_letters_command
+from careerrank.errors import ServiceUnavailable
 from careerrank.settings import Settings
-from careerrank.storage import postings
+from careerrank.storage.embeddings import Embeddings
+from careerrank.storage.items import Items
 from tests.integration.pipeline import brute_force_check, posting, publish, running_workers, settle, wait_matched
 from workers import embedder as embedder_module
 
@@ -25,12 +27,12 @@ class Flaky(Exception):
 def failing(original: Callable[..., Any], item: str, times: int, calls: list[float]) -> Callable[..., Any]:
     """Wrap a storage call so that it raises while ``item`` is among its ids, ``times`` times."""
 
-    async def wrapper(conn: asyncpg.Connection, *args: Any) -> Any:
+    async def wrapper(self: object, *args: Any) -> Any:
         ids = [getattr(x, "id", x) for arg in args if isinstance(arg, list) for x in arg]
         if item in ids and len(calls) < times:
             calls.append(time.monotonic())
             raise Flaky(item)
-        return await original(conn, *args)
+        return await original(self, *args)
 
     return wrapper
 
@@ -40,7 +42,7 @@ async def test_a_message_failing_twice_is_retried_after_each_delay_and_then_succ
 ) -> None:
     calls: list[float] = []
     # The first delivery fails with its batch and then alone; the second fails (alone); the third succeeds.
-    monkeypatch.setattr(postings, "upsert_items", failing(postings.upsert_items, "v3", 3, calls))
+    monkeypatch.setattr(Items, "upsert", failing(Items.upsert, "v3", 3, calls))
     events = [posting("vacancy", i) for i in range(6)] + [posting("resume", i) for i in range(4)]
     async with running_workers(settings) as (embedder, _):
         await publish(settings, events)
@@ -61,7 +63,7 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_after_its_retries_a
 ) -> None:
     calls: list[float] = []
     # The matcher cannot process the index update of r2 (3 deliveries: the first and 2 delayed retries).
-    monkeypatch.setattr(postings, "fetch_embeddings", failing(postings.fetch_embeddings, "r2", 1_000, calls))
+    monkeypatch.setattr(Embeddings, "fetch", failing(Embeddings.fetch, "r2", 1_000, calls))
     events = [posting("vacancy", i) for i in range(5)] + [posting("resume", i) for i in range(5)]
     async with running_workers(settings):
         started = time.monotonic()
@@ -98,7 +100,7 @@ async def test_a_commit_retried_after_its_transaction_committed_still_reaches_th
     async def publish_once_failing(*args: Any, **kwargs: Any) -> int:
         if not failures:
             failures.append(1)
-            raise ConnectionError("broker connection lost")
+            raise ServiceUnavailable("rabbitmq")
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(embedder_module, "publish_windowed", publish_once_failing)

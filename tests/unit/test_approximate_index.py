@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from careerrank.approximate_index import ApproximateIndex, default_nlist, recall_at_k, train_size
-from careerrank.encoders import normalise
+from careerrank.retrieval.approximate_index import ApproximateIndex, default_nlist, recall_at_k, train_size
+from careerrank.vectors import normalise
 
 pytestmark = pytest.mark.usefixtures("single_threaded_faiss")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from careerrank.bulk_lists import TopK, block_rows_for, ranked_rows, top_k_both
-from careerrank.encoders import normalise
+from careerrank.retrieval.all_pairs import TopK, block_rows_for, ranked_rows, top_k_both
+from careerrank.vectors import normalise
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:

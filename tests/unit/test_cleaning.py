@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from careerrank.cleaning import clean_cell, detect_language, parse_salary, parse_years, strip_html
+from careerrank.ingest.cleaning import clean_cell, detect_language, parse_salary, parse_years, strip_html
 
 
 def test_strip_html_removes_tags_scripts_and_styles() -> None:

@@ -10,8 +10,9 @@ from typing import Any
 from aio_pika.exceptions import ChannelInvalidStateError, MessageProcessError
 from prometheus_client import CollectorRegistry
 
-from careerrank.metrics import PipelineMetrics
-from workers.consumer import BatchConsumer, BatchLimits
+from careerrank.errors import InvalidMessage, ServiceUnavailable
+from careerrank.observability import PipelineMetrics
+from workers.consumer import BatchConsumer, BatchLimits, Decoded
 
 WORKER = "test-worker"
 
@@ -67,72 +68,82 @@ class FakeQueue:
 class Handler:
     """Acks after commit. Bodies steer failures: b"poison" fails any batch it is in, even alone;
     b"flaky" fails batches with others (non-transient) and alone raises a transient error;
-    b"invalid" is dead-lettered in prepare, as the workers do with unparsable bodies."""
+    b"invalid" is rejected by decode, as the workers do with unparsable bodies."""
 
     def __init__(self) -> None:
         self.prepared: list[list[bytes]] = []
         self.committed: list[list[bytes]] = []
-        self.rejected: list[tuple[bytes, str]] = []
-        self.dead_lettered: list[bytes] = []
         self.commit_gate: asyncio.Event | None = None
-        self.on_prepare: Callable[[list[FakeMessage]], Awaitable[None]] | None = None
+        self.on_prepare: Callable[[list[bytes]], Awaitable[None]] | None = None
         self.transient_commits = 0  # the next N commits raise a transient error
 
-    async def prepare(self, messages: list[FakeMessage]) -> list[FakeMessage]:
-        self.prepared.append([m.body for m in messages])
-        if self.on_prepare is not None:
-            await self.on_prepare(messages)
-        kept = []
-        for message in messages:
-            if message.body == b"invalid":
-                self.dead_lettered.append(message.body)
-                await message.ack()
-            else:
-                kept.append(message)
-        if any(m.body == b"poison-prepare" for m in messages):
-            raise ValueError("cannot prepare")
-        return kept
+    def decode(self, message: FakeMessage) -> Decoded[bytes]:
+        if message.body == b"invalid":
+            raise InvalidMessage("malformed_json", "malformed JSON: JSONDecodeError at position 0")
+        return Decoded(message.body)
 
-    async def commit(self, prepared: list[FakeMessage]) -> None:
+    async def prepare(self, bodies: list[bytes]) -> list[bytes]:
+        self.prepared.append(list(bodies))
+        if self.on_prepare is not None:
+            await self.on_prepare(bodies)
+        if b"poison-prepare" in bodies:
+            raise ValueError("cannot prepare")
+        return bodies
+
+    async def commit(self, bodies: list[bytes]) -> None:
         if self.commit_gate is not None:
             await self.commit_gate.wait()
         if self.transient_commits:
             self.transient_commits -= 1
-            raise ConnectionError("database restarting")
-        bodies = [m.body for m in prepared]
+            raise ServiceUnavailable("postgres")
         if b"poison" in bodies:
             raise ValueError("constraint violated")
         if b"flaky" in bodies:
             if len(bodies) > 1:
                 raise ValueError("batch failed")
-            raise ConnectionError("connection lost")
+            raise ServiceUnavailable("postgres")
         self.committed.append(bodies)
 
-    async def reject(self, message: FakeMessage, reason: str) -> None:
-        self.rejected.append((message.body, reason))
+
+class Sink:
+    """The dead-letter sink: records what it is given and acks, as the real one does once it has stored it."""
+
+    def __init__(self) -> None:
+        self.rejected: list[tuple[bytes, str]] = []  # failed in processing, retries used up
+        self.dead_lettered: list[bytes] = []  # rejected as invalid
+        self.down = False
+
+    async def send(self, message: FakeMessage, code: str, reason: str) -> None:
+        if self.down:
+            raise RuntimeError("dead-letter store down")
+        if code == "processing_error":
+            self.rejected.append((message.body, reason))
+        else:
+            self.dead_lettered.append(message.body)
         await message.ack()
 
 
 def make(
     max_batch: int = 10, max_wait_s: float = 0.05
-) -> tuple[BatchConsumer[Any], FakeQueue, Handler, PipelineMetrics]:
-    queue, handler = FakeQueue(), Handler()
+) -> tuple[BatchConsumer[Any, Any], FakeQueue, Handler, PipelineMetrics, Sink]:
+    queue, handler, sink = FakeQueue(), Handler(), Sink()
     metrics = PipelineMetrics(CollectorRegistry())
-    consumer: BatchConsumer[Any] = BatchConsumer(
+    consumer: BatchConsumer[Any, Any] = BatchConsumer(
         WORKER,
-        queue,
+        queue,  # type: ignore[arg-type]
         handler,
         BatchLimits(max_batch, max_wait_s),
-        metrics,  # type: ignore[arg-type]
+        metrics,
+        sink,  # type: ignore[arg-type]
     )
-    return consumer, queue, handler, metrics
+    return consumer, queue, handler, metrics, sink
 
 
 def msgs(*bodies: str) -> list[FakeMessage]:
     return [FakeMessage(b.encode()) for b in bodies]
 
 
-async def settled(messages: list[FakeMessage], consumer: BatchConsumer[Any], within_s: float = 2.0) -> None:
+async def settled(messages: list[FakeMessage], consumer: BatchConsumer[Any, Any], within_s: float = 2.0) -> None:
     deadline = time.monotonic() + within_s
     while not all(m.processed for m in messages):
         if consumer.failed is not None or time.monotonic() > deadline:
@@ -148,7 +159,7 @@ def sample(metrics: PipelineMetrics, name: str, **labels: str) -> float:
 
 
 async def test_collect_takes_at_most_max_batch() -> None:
-    consumer, _, _, _ = make(max_batch=10, max_wait_s=2.0)
+    consumer, _, _, _, _ = make(max_batch=10, max_wait_s=2.0)
     for message in msgs(*(str(i) for i in range(25))):
         consumer._inbox.put_nowait(message)  # type: ignore[arg-type]
     started = time.monotonic()
@@ -162,7 +173,7 @@ async def test_collect_takes_at_most_max_batch() -> None:
 
 
 async def test_collect_waits_max_wait_for_a_partial_batch() -> None:
-    consumer, _, _, _ = make(max_batch=10, max_wait_s=0.1)
+    consumer, _, _, _, _ = make(max_batch=10, max_wait_s=0.1)
     consumer._inbox.put_nowait(FakeMessage(b"a"))  # type: ignore[arg-type]
     started = time.monotonic()
     batch = await consumer._collect()
@@ -172,7 +183,7 @@ async def test_collect_waits_max_wait_for_a_partial_batch() -> None:
 
 
 async def test_collect_adds_messages_arriving_within_max_wait() -> None:
-    consumer, _, _, _ = make(max_batch=3, max_wait_s=2.0)
+    consumer, _, _, _, _ = make(max_batch=3, max_wait_s=2.0)
     consumer._inbox.put_nowait(FakeMessage(b"a"))  # type: ignore[arg-type]
 
     async def late() -> None:
@@ -191,14 +202,14 @@ async def test_collect_adds_messages_arriving_within_max_wait() -> None:
 
 
 async def test_collect_with_zero_wait_takes_what_is_there() -> None:
-    consumer, _, _, _ = make(max_batch=10, max_wait_s=0.0)
+    consumer, _, _, _, _ = make(max_batch=10, max_wait_s=0.0)
     for message in msgs("a", "b", "c"):
         consumer._inbox.put_nowait(message)  # type: ignore[arg-type]
     assert [m.body for m in await consumer._collect()] == [b"a", b"b", b"c"]
 
 
 async def test_collect_waits_for_a_first_message_then_wakes_on_stop() -> None:
-    consumer, _, _, _ = make()
+    consumer, _, _, _, _ = make()
     collecting = asyncio.create_task(consumer._collect())
     await asyncio.sleep(0.05)
     assert not collecting.done()  # max_wait only starts with the first message
@@ -207,7 +218,7 @@ async def test_collect_waits_for_a_first_message_then_wakes_on_stop() -> None:
 
 
 async def test_collect_after_stop_starts_no_new_batch() -> None:
-    consumer, _, _, _ = make(max_batch=2, max_wait_s=5.0)
+    consumer, _, _, _, _ = make(max_batch=2, max_wait_s=5.0)
     for message in msgs("a", "b", "c"):
         consumer._inbox.put_nowait(message)  # type: ignore[arg-type]
     consumer._stopping.set()
@@ -221,7 +232,7 @@ async def test_collect_after_stop_starts_no_new_batch() -> None:
 
 
 async def test_consumes_in_batches_acks_after_commit_and_stops() -> None:
-    consumer, queue, handler, metrics = make(max_batch=4, max_wait_s=0.01)
+    consumer, queue, handler, metrics, _ = make(max_batch=4, max_wait_s=0.01)
     await consumer.start()
     batch = msgs(*(f"m{i}" for i in range(10)))
     await queue.deliver(*batch)
@@ -239,10 +250,10 @@ async def test_consumes_in_batches_acks_after_commit_and_stops() -> None:
 
 
 async def test_prepare_of_next_batch_overlaps_commit_of_previous() -> None:
-    consumer, queue, handler, _ = make(max_batch=1, max_wait_s=0.0)
+    consumer, queue, handler, _, _ = make(max_batch=1, max_wait_s=0.0)
     handler.commit_gate = asyncio.Event()
 
-    async def open_gate_on_second_prepare(messages: list[FakeMessage]) -> None:
+    async def open_gate_on_second_prepare(bodies: list[bytes]) -> None:
         if len(handler.prepared) == 2:
             handler.commit_gate.set()  # type: ignore[union-attr]
 
@@ -257,11 +268,11 @@ async def test_prepare_of_next_batch_overlaps_commit_of_previous() -> None:
 
 
 async def test_commits_stay_in_order_when_the_first_is_slow() -> None:
-    consumer, queue, handler, _ = make(max_batch=2, max_wait_s=0.0)
+    consumer, queue, handler, _, _ = make(max_batch=2, max_wait_s=0.0)
     commit = handler.commit
 
-    async def slow_first_commit(prepared: list[FakeMessage]) -> None:
-        await asyncio.sleep(0.05 if prepared[0].body == b"0" else 0)
+    async def slow_first_commit(prepared: list[bytes]) -> None:
+        await asyncio.sleep(0.05 if prepared[0] == b"0" else 0)
         await commit(prepared)
 
     handler.commit = slow_first_commit  # type: ignore[method-assign]
@@ -274,21 +285,21 @@ async def test_commits_stay_in_order_when_the_first_is_slow() -> None:
 
 
 async def test_commit_failure_isolates_the_poison_message() -> None:
-    consumer, queue, handler, metrics = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, metrics, sink = make(max_batch=10, max_wait_s=0.01)
     await consumer.start()
     batch = msgs("a", "poison", "c")
     await queue.deliver(*batch)
     await settled(batch, consumer)
     await consumer.stop(timeout_s=1.0)
     assert handler.committed == [[b"a"], [b"c"]]
-    assert handler.rejected == [(b"poison", "processing error: ValueError (attempt 1, no retries left)")]
+    assert sink.rejected == [(b"poison", "processing error: ValueError (attempt 1, no retries left)")]
     assert [m.outcome for m in batch] == [("ack", False)] * 3
     assert sample(metrics, "careerrank_batch_errors_total", worker=WORKER) == 1
     assert consumer.failed is None
 
 
 async def test_prepare_failure_isolates_the_poison_message() -> None:
-    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01)
     await consumer.start()
     batch = msgs("a", "poison-prepare", "c")
     await queue.deliver(*batch)
@@ -296,13 +307,13 @@ async def test_prepare_failure_isolates_the_poison_message() -> None:
     await consumer.stop(timeout_s=1.0)
     assert handler.prepared[0] == [b"a", b"poison-prepare", b"c"]
     assert handler.committed == [[b"a"], [b"c"]]
-    assert handler.rejected == [(b"poison-prepare", "processing error: ValueError (attempt 1, no retries left)")]
+    assert sink.rejected == [(b"poison-prepare", "processing error: ValueError (attempt 1, no retries left)")]
     # The reason names the error type only: no message content.
-    assert all(b"poison" not in reason.encode() for _, reason in handler.rejected)
+    assert all(b"poison" not in reason.encode() for _, reason in sink.rejected)
 
 
 async def test_transient_error_in_isolation_requeues_the_message() -> None:
-    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01)
     await consumer.start()
     batch = msgs("a", "flaky")
     await queue.deliver(*batch)
@@ -310,11 +321,11 @@ async def test_transient_error_in_isolation_requeues_the_message() -> None:
     await consumer.stop(timeout_s=1.0)
     assert handler.committed == [[b"a"]]
     assert batch[1].outcome == ("nack", True)
-    assert handler.rejected == []
+    assert sink.rejected == []
 
 
 async def test_transient_commit_error_retries_the_same_batch() -> None:
-    consumer, queue, handler, metrics = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, metrics, _ = make(max_batch=10, max_wait_s=0.01)
     handler.transient_commits = 1
     await consumer.start()
     batch = msgs("a", "b")
@@ -331,7 +342,7 @@ async def test_transient_commit_error_retries_the_same_batch() -> None:
 async def test_messages_from_a_dead_channel_are_left_for_redelivery_not_retried() -> None:
     # The broker restarted after these were delivered: their acks cannot reach it. The commit must not be
     # retried for that (it would never succeed); the broker redelivers them and the handler dedups.
-    consumer, queue, handler, metrics = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, metrics, _ = make(max_batch=10, max_wait_s=0.01)
     await consumer.start()
     batch = msgs("a", "b")
     for message in batch:
@@ -348,7 +359,7 @@ async def test_messages_from_a_dead_channel_are_left_for_redelivery_not_retried(
 
 
 async def test_stop_timeout_cancels_and_returns_unbatched_messages() -> None:
-    consumer, queue, handler, _ = make(max_batch=1, max_wait_s=0.0)
+    consumer, queue, handler, _, _ = make(max_batch=1, max_wait_s=0.0)
     handler.commit_gate = asyncio.Event()  # never opens: commits hang
     await consumer.start()
     batch = msgs("a", "b", "c")
@@ -366,7 +377,7 @@ async def test_stop_timeout_cancels_and_returns_unbatched_messages() -> None:
 
 
 async def test_isolation_skips_messages_the_failed_batch_already_settled() -> None:
-    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01)
     await consumer.start()
     batch = msgs("invalid", "a", "poison")
     await queue.deliver(*batch)
@@ -378,18 +389,15 @@ async def test_isolation_skips_messages_the_failed_batch_already_settled() -> No
     failed = consumer.failed
     await consumer.stop(timeout_s=1.0)
     assert failed is None
-    assert handler.dead_lettered == [b"invalid"]
-    assert handler.rejected == [(b"poison", "processing error: ValueError (attempt 1, no retries left)")]
+    assert sink.dead_lettered == [b"invalid"]
+    assert sink.rejected == [(b"poison", "processing error: ValueError (attempt 1, no retries left)")]
     assert handler.committed == [[b"a"], [b"b"]]
 
 
 async def test_message_that_cannot_be_dead_lettered_is_requeued() -> None:
-    consumer, queue, handler, _ = make(max_batch=10, max_wait_s=0.01)
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01)
 
-    async def dead_letter_store_down(message: FakeMessage, reason: str) -> None:
-        raise RuntimeError("dead-letter store down")
-
-    handler.reject = dead_letter_store_down  # type: ignore[method-assign]
+    sink.down = True
     await consumer.start()
     batch = msgs("a", "poison")
     await queue.deliver(*batch)

@@ -1,9 +1,9 @@
 """Static checks of deploy/: nothing here needs Docker, Kubernetes or Prometheus.
 
 Every YAML/JSON file parses, and every name the deploy files share with the code is real: compose
-services in ``depends_on``, ``careerrank`` subcommands (``careerrank.cli._parser()``), ``CAREERRANK_*``
+services in ``depends_on``, ``careerrank`` subcommands (the parser the ``careerrank`` command builds), ``CAREERRANK_*``
 variables (fields of ``careerrank.settings.Settings``), metric names in alerts and the dashboard
-(``careerrank.metrics.PipelineMetrics``), and the Dockerfiles install torch before the package.
+(``careerrank.observability.metrics.PipelineMetrics``), and the Dockerfiles install torch before the package.
 The ``test_checker_*`` tests feed each checker a broken input, so a checker that finds nothing fails too.
 """
 
@@ -25,9 +25,10 @@ import yaml
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
-from careerrank.cli import _parser
-from careerrank.metrics import PipelineMetrics
+from careerrank.cli import build_parser
+from careerrank.observability import PipelineMetrics
 from careerrank.settings import Settings, WorkerSettings
+from workers.__main__ import DEPLOYABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -110,6 +111,10 @@ def _drain_timeout(env: dict[str, str]) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- checkers
+
+
+def _parser() -> argparse.ArgumentParser:
+    return build_parser(DEPLOYABLES)
 
 
 def _subcommands() -> set[str]:

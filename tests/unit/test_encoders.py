@@ -13,20 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careerrank import encoders
-from careerrank.encoders import (
+from careerrank.encoding import (
     DEFAULT_MODEL_ID,
     HashingEncoder,
-    SentencePieceTokenizer,
     SentenceTransformerEncoder,
     UseMultilingualEncoder,
     load_encoder,
     model_id,
-    normalise,
+    sentence_transformer,
     torch_dtype,
-    use_tokenizer,
 )
+from careerrank.encoding.use_multilingual import SentencePieceTokenizer, use_tokenizer
 from careerrank.settings import ModelSettings
+from careerrank.vectors import normalise
 from tests.paths import REPO_ROOT as ROOT
 
 
@@ -134,18 +133,18 @@ def test_hashing_ngram_size_matters() -> None:
     ],
 )
 def test_model_id(name: str, expected: str) -> None:
-    assert model_id(ModelSettings(name=name)) == expected
+    assert model_id(name) == expected
 
 
 def test_model_id_of_a_local_path_is_its_directory_name(tmp_path: Path) -> None:
     model_dir = tmp_path / "my-model-v3"
     model_dir.mkdir()
-    assert model_id(ModelSettings(name=str(model_dir))) == "my-model-v3"
+    assert model_id(str(model_dir)) == "my-model-v3"
 
 
 def test_model_id_rejects_a_bad_hashing_dim() -> None:
     with pytest.raises(ValueError):
-        model_id(ModelSettings(name="hashing-big"))
+        model_id("hashing-big")
 
 
 def test_load_encoder_builds_hashing_without_a_model() -> None:
@@ -167,7 +166,7 @@ def test_load_encoder_builds_hashing_without_a_model() -> None:
     ],
 )
 def test_e5_models_get_their_query_prefix_on_both_sides(name: str, prefix: str) -> None:
-    from careerrank.encoders import text_prefix_for
+    from careerrank.encoding import text_prefix_for
 
     assert text_prefix_for(name) == prefix
 
@@ -235,7 +234,7 @@ def test_a_standin_directory_loads_through_load_encoder(tiny_model: str) -> None
 def test_token_batching_matches_plain_encode_in_input_order(
     tiny_model: str, budget: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(encoders, "window_size", lambda _: 7)  # several windows of the tokeniser thread
+    monkeypatch.setattr(sentence_transformer, "window_size", lambda _: 7)  # several windows of the tokeniser thread
     encoder = tiny_encoder(tiny_model, max_tokens_per_batch=budget)
     texts = TEXTS * 5
     batched = encoder.encode(texts)
@@ -283,8 +282,8 @@ def test_dtype_auto_is_float16_on_cuda_only(setting: str, device: str, expected:
 
 @pytest.mark.slow
 def test_minilm_token_batching_matches_plain_encode() -> None:
+    from careerrank.encoding.texts import embedding_text
     from careerrank.synthetic import generate
-    from careerrank.texts import embedding_text
 
     texts = [embedding_text(e, 2000)[0] for e, _ in generate(42, 18, seed=3)] + TEXTS
     encoder = load_encoder(ModelSettings(name="all-MiniLM-L6-v2", device="cpu", max_tokens_per_batch=4096))
@@ -322,9 +321,9 @@ def test_sentencepiece_gives_the_pure_tokenizers_ids(use_tokenizers: tuple[Any, 
 
 @pytest.mark.slow
 def test_sentencepiece_gives_the_pure_tokenizers_ids_on_all_test_texts(use_tokenizers: tuple[Any, Any]) -> None:
-    from careerrank.sources import read_events
+    from careerrank.encoding.texts import embedding_text
+    from careerrank.ingest import read_events
     from careerrank.synthetic import generate
-    from careerrank.texts import embedding_text
     from schemas import ResumeUpserted, VacancyUpserted
     from tests.paths import SUPERJOB_DIR
 

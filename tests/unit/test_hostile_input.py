@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careerrank.logs import JsonFormatter
+from careerrank.observability.logs import JsonFormatter
 from schemas import InvalidEvent, parse_event
 from schemas.envelope import EVENT_TYPES
 
@@ -189,5 +189,5 @@ def test_all_sql_is_parameterised() -> None:
                 if isinstance(left, ast.Constant) and isinstance(left.value, str) and SQL.search(left.value):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} string-built SQL")
     assert offenders == []
-    tables = (ROOT / "careerrank/storage/postings.py").read_text(encoding="utf-8")
+    tables = (ROOT / "careerrank/storage/items.py").read_text(encoding="utf-8")
     assert 'TABLES: dict[Kind, str] = {"vacancy": "vacancies", "resume": "resumes"}' in tables

@@ -10,7 +10,8 @@ from typing import Any
 import aio_pika
 import pytest
 
-from careerrank.publishing import PUBLISHED_AT_HEADER, persistent_message, publish_windowed
+from careerrank.errors import ServiceUnavailable
+from careerrank.messaging.publishing import PUBLISHED_AT_HEADER, persistent_message, publish_windowed
 
 
 class FakeExchange:
@@ -143,9 +144,10 @@ async def test_first_failure_is_raised_and_publishing_stops() -> None:
 async def test_failure_of_the_last_message_is_raised() -> None:
     error = ConnectionError("channel closed")
     exchange = FakeExchange(delay=0.002, fail_on={b"9": error})
-    with pytest.raises(ConnectionError) as info:
+    # A lost connection is an outage: raised as one, with the driver's error as its cause.
+    with pytest.raises(ServiceUnavailable) as info:
         await publish_windowed(exchange, messages(10), window=4)  # type: ignore[arg-type]
-    assert info.value is error
+    assert info.value.__cause__ is error
     assert len(exchange.confirmed) == 9
 
 

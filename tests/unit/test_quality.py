@@ -1,4 +1,4 @@
-"""The evaluation harness: metrics on hand-computed cases, the seed's text, the hybrid encoder."""
+"""The evaluation harness: metrics on hand-computed cases, the prototype's text, the hybrid encoder."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from careerrank.encoders import HashingEncoder, load_encoder, model_id
-from careerrank.quality.metrics import evaluate_direction, top_k
-from careerrank.quality.setups import seed_text
+from careerrank.encoding import HashingEncoder, load_encoder, model_id
+from careerrank.evaluation.metrics import evaluate_direction, top_k
+from careerrank.evaluation.setups import prototype_text
 from careerrank.settings import ModelSettings
 from schemas import VacancyUpserted
 
@@ -33,9 +33,9 @@ def test_top_k_orders_best_first() -> None:
     assert top_k(scores, 3).tolist() == [[1, 3, 2]]
 
 
-def test_seed_text_turns_empty_cells_into_nan_like_the_prototype() -> None:
+def test_prototype_text_turns_empty_cells_into_nan() -> None:
     event = VacancyUpserted(event_id="e", occurred_at="2026-01-01T00:00:00Z", id="v", title="Повар", text="")
-    assert seed_text(event) == "Повар nan"
+    assert prototype_text(event) == "Повар nan"
 
 
 def test_composite_encoder_scores_are_the_weighted_sum_of_cosines() -> None:
@@ -49,12 +49,12 @@ def test_composite_encoder_scores_are_the_weighted_sum_of_cosines() -> None:
     v = composite.encode(texts)
     np.testing.assert_allclose(v @ v.T, expected, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
-    assert model_id(ModelSettings(name="hashing-64@7+hashing-256@3")) == "hashing-64@0.7+hashing-256@0.3"
+    assert model_id("hashing-64@7+hashing-256@3") == "hashing-64@0.7+hashing-256@0.3"
 
 
-def test_the_pipeline_default_is_marked_and_compared_with_every_seed_row() -> None:
-    from careerrank import quality
-    from careerrank.encoders import DEFAULT_MODEL_ID
+def test_the_pipeline_default_is_marked_and_compared_with_every_prototype_row() -> None:
+    from careerrank import evaluation as quality
+    from careerrank.encoding import DEFAULT_MODEL_ID
 
     names = [s.name for s in quality.standard_setups(["all-MiniLM-L6-v2", DEFAULT_MODEL_ID])]
     marked = [n for n in names if n.endswith(quality.PIPELINE_DEFAULT)]
@@ -63,9 +63,9 @@ def test_the_pipeline_default_is_marked_and_compared_with_every_seed_row() -> No
     def row(setup: str, v2r: float, r2v: float) -> quality.Row:
         return quality.Row(setup, "m", 10, v2r, r2v, 0, 0, 0, None, None, 1, 0, 0, 0, "")
 
-    rows = [row("seed method (a)", 0.4, 0.6), row(marked[0], 0.55, 0.8), row("seed method (b)", 0.5, 0.75)]
-    assert quality.gains_over_seed(rows) == [
-        {"baseline": "seed method (a)", "cvs_for_vacancy": 0.15, "vacancies_for_cv": 0.2},
-        {"baseline": "seed method (b)", "cvs_for_vacancy": 0.05, "vacancies_for_cv": 0.05},
+    rows = [row("prototype method (a)", 0.4, 0.6), row(marked[0], 0.55, 0.8), row("prototype method (b)", 0.5, 0.75)]
+    assert quality.gains_over_prototype(rows) == [
+        {"baseline": "prototype method (a)", "cvs_for_vacancy": 0.15, "vacancies_for_cv": 0.2},
+        {"baseline": "prototype method (b)", "cvs_for_vacancy": 0.05, "vacancies_for_cv": 0.05},
     ]
-    assert quality.gains_over_seed(rows[:1]) == []
+    assert quality.gains_over_prototype(rows[:1]) == []

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careerrank import ranking
-from careerrank.ranking import Ranked
-from careerrank.vector_index import ItemIndex
+from careerrank.retrieval import blocks
+from careerrank.retrieval import incremental as ranking
+from careerrank.retrieval.exact_index import ItemIndex
+from schemas import Ranked
 
 KINDS = ("vacancy", "resume")
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -252,11 +253,11 @@ def test_incremental_lists_equal_brute_force(data: st.DataObject, k: int, dim: i
 
 @pytest.mark.parametrize(
     ("seed", "row_chunk"),
-    [(1, ranking.ROW_CHUNK), (4, 1)],
+    [(1, blocks.ROWS_PER_BLOCK), (4, 1)],
 )
 def test_long_random_run_equals_brute_force(seed: int, row_chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Small ROW_CHUNK values push entering_candidates across many row blocks.
-    monkeypatch.setattr(ranking, "ROW_CHUNK", row_chunk)
+    # Small ROWS_PER_BLOCK values push entering_candidates across many row blocks.
+    monkeypatch.setattr(blocks, "ROWS_PER_BLOCK", row_chunk)
     rng = np.random.default_rng(seed)
     pool = [f"x{n}" for n in range(160)]
     sim = Simulation(dim=12, k=10)
@@ -475,7 +476,7 @@ def test_entering_candidates_across_row_chunks(monkeypatch: pytest.MonkeyPatch) 
     floors = rng.uniform(-0.5, 0.5, 23)
     sources.set_floors({f"s{i}": float(f) for i, f in enumerate(floors)})
     whole = ranking.entering_candidates(sources, targets, ["t0", "t2", "t5"], skip={"s4"}, k=2)
-    monkeypatch.setattr(ranking, "ROW_CHUNK", 4)
+    monkeypatch.setattr(blocks, "ROWS_PER_BLOCK", 4)
     chunked = ranking.entering_candidates(sources, targets, ["t0", "t2", "t5"], skip={"s4"}, k=2)
     assert chunked == whole
     scores = source_vectors @ target_vectors[[0, 2, 5]].T

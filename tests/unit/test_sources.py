@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from careerrank.sources import (
+from careerrank.ingest import (
     InvalidRecord,
     ReadStats,
     SourceFormatError,
@@ -18,7 +18,7 @@ from careerrank.sources import (
     superjob,
     write_jsonl,
 )
-from careerrank.sources.records import csv_rows
+from careerrank.ingest.records import csv_rows
 from schemas import ResumeUpserted, Upsert, VacancyClosed, VacancyUpserted
 from tests.paths import FIXTURES_DIR, SUPERJOB_DIR
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from careerrank.sources import read_events
+from careerrank.ingest import read_events
 from careerrank.synthetic import Label, generate, professions, write_dataset
-from careerrank.synthetic_professions import BY_KEY
+from careerrank.synthetic.professions import BY_KEY
 from schemas import ResumeUpserted, Upsert, VacancyUpserted, parse_event
 
 LATIN_WORD = re.compile(r"\b[A-Za-z][A-Za-z+#.]{1,}\b")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careerrank.texts import embedding_text, text_hash, truncate
+from careerrank.encoding.texts import embedding_text, text_hash, truncate
 from schemas import ResumeUpserted, VacancyUpserted
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careerrank.token_batching import padded, plan_batches, prefetched, window_size, windows
+from careerrank.encoding.token_batching import padded, plan_batches, prefetched, window_size, windows
 
 
 def padded_tokens(batch: list[int], lengths: list[int]) -> int:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from careerrank.vector_index import ItemIndex, gpu_available
+from careerrank.retrieval.exact_index import ItemIndex, gpu_available
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

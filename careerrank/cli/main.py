@@ -1,0 +1,162 @@
+"""The ``careerrank`` command: migrate, publish, read matches, reindex, evaluate, handle dead letters, and run
+the deployables (the embedder and the matcher, wired in by ``workers``). ``careerrank --help`` lists all."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from careerrank.observability import logs
+from careerrank.settings import Settings
+from schemas import Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Deployable:
+    """A long-running process the command can start: ``run`` returns when it has stopped cleanly."""
+
+    name: str
+    help: str
+    run: Callable[[Settings], Coroutine[Any, Any, None]]
+
+
+def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentParser:
+    """The command line: the operator commands, and a subcommand to run each of ``deployables``."""
+    p = argparse.ArgumentParser(prog="careerrank", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for deployable in deployables:
+        sub.add_parser(deployable.name, help=deployable.help)
+
+    sub.add_parser(
+        "demo", help="the main job: start local services, migrate, run both workers, publish the SuperJob sample"
+    )
+    sub.add_parser("migrate", help="create the database if needed and apply migrations (starts no server)")
+    sub.add_parser("schema", help="print the JSON Schema of events (for producers)")
+
+    pub = sub.add_parser("publish", help="stream a file of events into RabbitMQ with a progress bar")
+    pub.add_argument("paths", nargs="+", type=Path, help="JSONL of events, SuperJob CSV, or HeadHunter CSV")
+    pub.add_argument("--kind", choices=["vacancy", "resume"], help="for CSV files whose kind is not detected")
+    pub.add_argument("--limit", type=int, default=None, help="publish at most this many events per file")
+    pub.add_argument("--skip-invalid", action="store_true", help="skip (and count) rows that are not valid events")
+    pub.add_argument("--per-message", type=int, default=1, help="events per message (a JSON array when > 1)")
+
+    gen = sub.add_parser("generate", help="write a deterministic synthetic dataset (events + labels JSONL)")
+    gen.add_argument("--vacancies", type=int, default=1000)
+    gen.add_argument("--resumes", type=int, default=450)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--english-share", type=float, default=0.2)
+    gen.add_argument("--out", type=Path, required=True)
+
+    rx = sub.add_parser(
+        "reindex",
+        help="re-embed every open item with a model and recompute every list in bulk, then swap them in atomically",
+    )
+    rx.add_argument("--model", default=None, help="the model to switch to (default: the configured one)")
+    rx.add_argument("--force", action="store_true", help="re-encode every text, not only missing or changed ones")
+    rx.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    top = sub.add_parser("matches", help="print the top-10 of a vacancy or resume from PostgreSQL")
+    which = top.add_mutually_exclusive_group(required=True)
+    which.add_argument("--vacancy", metavar="ID")
+    which.add_argument("--resume", metavar="ID")
+    top.add_argument("--json", action="store_true")
+
+    ev = sub.add_parser("eval", help="match quality of retrieval setups on a labelled set (the prototype's table)")
+    ev.add_argument("--dataset", choices=["synthetic", "superjob"], default="synthetic")
+    ev.add_argument(
+        "--models",
+        nargs="*",
+        default=["all-MiniLM-L6-v2", "use-multilingual"],
+        help="encoder names or local model paths",
+    )
+    ev.add_argument("--vacancies", type=int, default=1000, help="synthetic set size")
+    ev.add_argument("--resumes", type=int, default=1000, help="synthetic set size")
+    ev.add_argument("--out", type=Path, default=Path("results/quality"))
+
+    dl = sub.add_parser("dead-letters", help="list, show or replay dead letters")
+    dl.add_argument("action", choices=["list", "show", "replay"])
+    dl.add_argument("ids", nargs="*", type=int)
+    dl.add_argument("--all", action="store_true", help="list: include replayed ones; replay: every pending one")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, deployables: Sequence[Deployable] = ()) -> int:
+    args = build_parser(deployables).parse_args(argv)
+    settings = Settings()
+    logs.configure(settings.log_level)
+    command: str = args.command
+    for deployable in deployables:
+        if command == deployable.name:
+            asyncio.run(deployable.run(settings))
+            return 0
+    return asyncio.run(_command(command, args, settings)) if command in _ASYNC else _sync_command(command, args)
+
+
+_ASYNC = {"migrate", "publish", "reindex", "matches", "dead-letters", "demo"}
+
+
+def _sync_command(command: str, args: argparse.Namespace) -> int:
+    if command == "schema":
+        from schemas import json_schema
+
+        print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        return 0
+    if command == "generate":
+        from careerrank.synthetic import write_dataset
+
+        events, labels = write_dataset(args.out, args.vacancies, args.resumes, args.seed, args.english_share)
+        print(json.dumps({"events": str(events), "labels": str(labels)}))
+        return 0
+    if command == "eval":
+        from careerrank import evaluation
+
+        synthetic = args.dataset == "synthetic"
+        data = evaluation.synthetic(args.vacancies, args.resumes) if synthetic else evaluation.superjob()
+        rows = evaluation.evaluate(data, evaluation.standard_setups(args.models))
+        md, js = evaluation.write(args.out, args.dataset, data.name, rows, {"models": args.models})
+        print(evaluation.markdown(data.name, rows))
+        print(json.dumps({"markdown": str(md), "json": str(js)}))
+        return 0
+    raise AssertionError(command)
+
+
+async def _command(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    if command == "migrate":
+        from careerrank.storage import migrate
+
+        applied = await migrate(settings.postgres.dsn.get_secret_value())
+        print(json.dumps({"migrations_applied": applied}))
+        return 0
+    if command == "publish":
+        from careerrank.jobs.publish import publish_files
+
+        summary = await publish_files(
+            settings.amqp, args.paths, args.kind, args.limit, args.skip_invalid, args.per_message
+        )
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    if command == "reindex":
+        from careerrank.jobs.reindex import reindex
+
+        result = await reindex(settings, args.model, force=args.force, progress=not args.quiet)
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if command == "matches":
+        from careerrank.cli.commands import print_matches
+
+        kind: Kind = "vacancy" if args.vacancy else "resume"
+        return await print_matches(settings, kind, args.vacancy or args.resume, as_json=args.json)
+    if command == "dead-letters":
+        from careerrank.cli.commands import dead_letters_command
+
+        return await dead_letters_command(settings, args.action, args.ids, args.all)
+    if command == "demo":
+        from careerrank.devtools.demo import run_demo
+
+        return await run_demo(settings)
+    raise AssertionError(command)

@@ -1,0 +1,77 @@
+"""The main job end to end on the bundled SuperJob sample: what ``scripts/demo`` runs.
+
+Starts the local PostgreSQL and RabbitMQ if they are down, migrates, starts both workers as separate
+processes, publishes the sample, waits until every open item has its matches committed, prints a summary
+and a few example lists, and stops the workers with SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from careerrank.devtools.processes import start_worker, stop_worker, wait_for_consumers
+from careerrank.devtools.services import ensure_up
+from careerrank.ingest import SUPERJOB_DIR
+from careerrank.jobs.publish import publish_files
+from careerrank.settings import Settings
+from careerrank.storage import Session, connected, migrate
+from schemas import KINDS, Kind
+
+
+async def wait_until_matched(session: Session, expected: int, timeout_s: float) -> float:
+    """Until ``expected`` open items have matches for their current version; return the seconds waited."""
+    started = time.monotonic()
+    while True:
+        done = sum([await session.items.count_open(kind, matched=True) for kind in KINDS])
+        if done >= expected:
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"only {done} of {expected} items matched after {timeout_s:.0f} s")
+        await asyncio.sleep(0.5)
+
+
+async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
+    files = [data_dir / "vacancies.csv", data_dir / "resumes.csv"]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        print(f"sample data not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    dsn = settings.postgres.dsn.get_secret_value()
+    await asyncio.to_thread(ensure_up, dsn, settings.amqp.url.get_secret_value())
+    applied = await migrate(dsn)
+    print(f"database ready ({applied} migration(s) applied)")
+    workers = [start_worker("embedder"), start_worker("matcher")]
+    try:
+        await wait_for_consumers(settings)
+        print("workers up; publishing the SuperJob sample")
+        started = time.monotonic()
+        summary = await publish_files(settings.amqp, files, skip_invalid=True)
+        published = sum(f["published"] for f in summary["files"])
+        async with connected(dsn) as session:
+            expected = sum([await session.items.count_open(kind) for kind in KINDS])
+            await wait_until_matched(session, max(expected, published), timeout_s=1800)
+            await _report(session, published, time.monotonic() - started)
+    finally:
+        codes = [stop_worker(w) for w in workers]
+        print(f"workers stopped (exit codes {codes})")
+    return 0 if all(c == 0 for c in codes) else 1
+
+
+async def _report(session: Session, published: int, elapsed: float) -> None:
+    counts = {kind: await session.items.count_open(kind) for kind in KINDS}
+    rows = await session.lists.count_entries()
+    dead = await session.dead_letters.count()
+    print()
+    print(
+        f"published {published} events; {counts['vacancy']} vacancies and {counts['resume']} resumes matched "
+        f"in {elapsed:.1f} s ({published / elapsed:.1f} events/s); {rows} match rows; {dead} dead letters"
+    )
+    examples: tuple[tuple[Kind, int], ...] = (("vacancy", 3), ("resume", 2))
+    for kind, limit in examples:
+        for item_id, title in await session.items.first_open(kind, limit):
+            print(f"\n{kind} {item_id}: {title[:80]}")
+            for m in (await session.lists.read(kind, item_id))[:5]:
+                print(f"  {m.rank:>2}. {m.score:5.3f}  {m.target_id:<18} {(m.title or '')[:70]}")

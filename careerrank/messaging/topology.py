@@ -1,0 +1,146 @@
+"""RabbitMQ topology: exchange, queue and binding names, declared idempotently at start-up.
+
+    producers ──► <prefix>.events (topic) ──#──► <prefix>.embedder (quorum)
+    embedder  ──► <prefix>.internal (direct) ──index.update──► <prefix>.matcher (quorum, single active consumer)
+    any worker ─► <prefix>.dead (topic) ──#──► <prefix>.dead-letters (quorum)
+    any worker ─► <worker queue>.retry.<delay>ms (TTL = delay) ──expires──► back to <worker queue>
+
+Worker queues dead-letter to ``<prefix>.dead`` themselves once a message was redelivered
+``delivery_limit`` times (a message that crashes the worker cannot loop forever). A message that fails on
+its own is parked in a retry queue, one per delay so that no message waits behind a longer one; when its
+time is up the broker moves it back to its worker queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aio_pika
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aiormq.abc import FieldTable
+
+from careerrank.errors import TopologyMismatch
+from careerrank.settings import AmqpSettings
+
+INDEX_UPDATE_KEY = "index.update"
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    prefix: str
+    retry_delays_ms: tuple[int, ...] = (1000, 10_000, 60_000)
+
+    @classmethod
+    def of(cls, settings: AmqpSettings) -> Names:
+        return cls(settings.prefix, tuple(round(d * 1000) for d in settings.retry_delays_s))
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}.events"
+
+    @property
+    def internal(self) -> str:
+        return f"{self.prefix}.internal"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}.dead"
+
+    @property
+    def embedder_queue(self) -> str:
+        return f"{self.prefix}.embedder"
+
+    @property
+    def matcher_queue(self) -> str:
+        return f"{self.prefix}.matcher"
+
+    @property
+    def dead_queue(self) -> str:
+        return f"{self.prefix}.dead-letters"
+
+    def retry_queues(self, worker_queue: str) -> list[str]:
+        """The retry queue of each attempt, in order."""
+        return [f"{worker_queue}.retry.{ms}ms" for ms in self.retry_delays_ms]
+
+    def all_queues(self) -> list[str]:
+        retries = self.retry_queues(self.embedder_queue) + self.retry_queues(self.matcher_queue)
+        return [self.embedder_queue, self.matcher_queue, self.dead_queue, *retries]
+
+    def all_exchanges(self) -> list[str]:
+        return [self.events, self.internal, self.dead]
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    events: AbstractExchange
+    internal: AbstractExchange
+    dead: AbstractExchange
+    embedder_queue: AbstractQueue
+    matcher_queue: AbstractQueue
+    dead_queue: AbstractQueue
+
+
+async def declare_topology(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
+    """Declare everything (safe to repeat: same names, same arguments)."""
+    try:
+        return await _declare(channel, names, delivery_limit)
+    except aiormq.exceptions.ChannelPreconditionFailed as exc:
+        raise TopologyMismatch(
+            f"RabbitMQ already has {names.prefix}.* declared with other arguments ({exc}). Align the settings "
+            "(e.g. CAREERRANK_AMQP__DELIVERY_LIMIT) with the running deployment, or delete the queues."
+        ) from exc
+
+
+async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
+    events = await channel.declare_exchange(names.events, aio_pika.ExchangeType.TOPIC, durable=True)
+    internal = await channel.declare_exchange(names.internal, aio_pika.ExchangeType.DIRECT, durable=True)
+    dead = await channel.declare_exchange(names.dead, aio_pika.ExchangeType.TOPIC, durable=True)
+
+    worker_args: FieldTable = {
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": names.dead,
+        "x-delivery-limit": delivery_limit,
+    }
+    embedder_queue = await channel.declare_queue(names.embedder_queue, arguments=worker_args, durable=True)
+    await embedder_queue.bind(events, routing_key="#")
+    # One matcher owns the index at a time; a second replica waits as a standby and rebuilds its index
+    # from PostgreSQL when it takes over (it finds the lists' generation moved on).
+    matcher_queue = await channel.declare_queue(
+        names.matcher_queue, arguments={**worker_args, "x-single-active-consumer": True}, durable=True
+    )
+    await matcher_queue.bind(internal, routing_key=INDEX_UPDATE_KEY)
+    dead_queue = await channel.declare_queue(names.dead_queue, arguments={"x-queue-type": "quorum"}, durable=True)
+    await dead_queue.bind(dead, routing_key="#")
+    for worker_queue in (names.embedder_queue, names.matcher_queue):
+        for retry_queue, ms in zip(names.retry_queues(worker_queue), names.retry_delays_ms, strict=True):
+            # Published to through the default exchange; expired messages go back the same way.
+            retry_args: FieldTable = {
+                "x-queue-type": "quorum",
+                "x-message-ttl": ms,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": worker_queue,
+            }
+            await channel.declare_queue(retry_queue, arguments=retry_args, durable=True)
+    return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue)
+
+
+async def delete_topology(channel: AbstractChannel, names: Names) -> None:
+    """Remove every queue and exchange of ``names`` (tests clean up with this)."""
+    for queue in names.all_queues():
+        await channel.queue_delete(queue)
+    for exchange in names.all_exchanges():
+        await channel.exchange_delete(exchange)
+
+
+async def queue_stats(channel: AbstractChannel, queues: list[str]) -> dict[str, tuple[int, int]]:
+    """``queue -> (ready messages, consumers)``, read fresh from the broker.
+
+    Use a plain (non-robust) channel: a robust one answers passive declarations from its cache.
+    """
+    stats = {}
+    for name in queues:
+        queue = await channel.declare_queue(name, passive=True)
+        result = queue.declaration_result
+        stats[name] = (int(result.message_count or 0), int(result.consumer_count or 0))
+    return stats

@@ -1,0 +1,113 @@
+"""PostgreSQL connections: a pool for the workers, a session per unit of work, outages translated.
+
+A :class:`Session` is one connection with every aggregate's queries bound to it (``session.items``,
+``session.lists``, ...); what the workers' batch logic talks to, and what unit tests replace with a fake.
+Errors that mean PostgreSQL is unreachable (connection refused or lost, shutting down, starting up) leave a
+session as :class:`~careerrank.errors.ServiceUnavailable`, so callers wait them out; any other database error
+(a constraint, a bug) passes through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import asyncpg
+from asyncpg.transaction import Transaction
+
+from careerrank.backoff import until_available
+from careerrank.errors import ServiceUnavailable
+from careerrank.settings import PostgresSettings
+from careerrank.storage.dead_letters import DeadLetters
+from careerrank.storage.embeddings import Embeddings
+from careerrank.storage.event_log import EventLog
+from careerrank.storage.items import Items
+from careerrank.storage.lists import Lists
+from careerrank.storage.model_state import ModelState
+
+# OSError covers refused and reset connections and timeouts (TimeoutError is one).
+OUTAGES: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
+
+
+class Session:
+    """One connection and the queries of every aggregate on it."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.connection = conn
+        self.items = Items(conn)
+        self.embeddings = Embeddings(conn)
+        self.events = EventLog(conn)
+        self.lists = Lists(conn)
+        self.models = ModelState(conn)
+        self.dead_letters = DeadLetters(conn)
+
+    def transaction(self, **options: Any) -> Transaction:
+        """A transaction on this session's connection (``isolation``, ``readonly`` as asyncpg takes them)."""
+        return self.connection.transaction(**options)
+
+
+class Database:
+    """The pool of a worker process; sessions borrow its connections."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, settings: PostgresSettings, timeout_s: float = 120.0) -> Database:
+        """Open the pool, waiting up to ``timeout_s`` for PostgreSQL to accept connections."""
+
+        async def attempt() -> Database:
+            with outages_as_unavailable():
+                pool = await asyncpg.create_pool(
+                    settings.dsn.get_secret_value(),
+                    min_size=settings.pool_min,
+                    max_size=settings.pool_max,
+                    command_timeout=60,
+                )
+            return cls(pool)
+
+        return await until_available(attempt, "postgres unavailable, retrying", timeout_s=timeout_s)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """A pooled connection for one unit of work, without a transaction of its own."""
+        with outages_as_unavailable():
+            async with self._pool.acquire() as conn:
+                yield Session(conn)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        """A pooled connection in a transaction: committed when the block ends, rolled back if it raises."""
+        async with self.session() as session, session.transaction():
+            yield session
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+@asynccontextmanager
+async def connected(dsn: str) -> AsyncIterator[Session]:
+    """A session on a connection of its own (commands, jobs and tests), closed when the block ends."""
+    with outages_as_unavailable():
+        conn = await asyncpg.connect(dsn)
+    try:
+        with outages_as_unavailable():
+            yield Session(conn)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def outages_as_unavailable() -> Iterator[None]:
+    """Translate a PostgreSQL outage raised in the block into :class:`ServiceUnavailable`."""
+    try:
+        yield
+    except OUTAGES as exc:
+        raise ServiceUnavailable("postgres") from exc

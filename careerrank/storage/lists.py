@@ -1,0 +1,188 @@
+"""Data access for the precomputed top-K lists of both directions, one row per list.
+
+A reindex builds its lists beside the live ones (``match_lists_next``) and swaps them in by renames, with
+the view ``matches`` (one row per rank) re-pointed at them. Table names are literal: nothing here is built
+from input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from careerrank.storage.items import TABLES
+from schemas import DIRECTIONS, Kind, Ranked, opposite
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    rank: int
+    target_id: str
+    score: float
+    model_version: str
+    computed_at: datetime
+    title: str | None
+
+
+_VIEW = """CREATE OR REPLACE VIEW matches AS
+SELECT l.direction, l.source_id, u.rank::smallint AS rank, u.target_id, u.score, l.model_version, l.computed_at
+  FROM match_lists l
+ CROSS JOIN LATERAL unnest(l.target_ids, l.scores) WITH ORDINALITY AS u(target_id, score, rank)"""
+
+
+class Lists:
+    """Queries on ``match_lists`` (and the ``matcher_state`` generation) over one connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def containing(self, source_kind: Kind, target_ids: Sequence[str]) -> set[str]:
+        """Sources (of ``source_kind``) whose list holds any of ``target_ids``."""
+        rows = await self._conn.fetch(
+            "SELECT source_id FROM match_lists WHERE target_ids && $2::text[] AND direction = $1",
+            DIRECTIONS[source_kind],
+            list(target_ids),
+        )
+        return {r["source_id"] for r in rows}
+
+    async def fetch(self, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
+        rows = await self._conn.fetch(
+            """SELECT source_id, target_ids, scores FROM match_lists
+                WHERE direction = $1 AND source_id = ANY($2::text[])""",
+            DIRECTIONS[source_kind],
+            list(source_ids),
+        )
+        return {r["source_id"]: list(zip(r["target_ids"], map(float, r["scores"]), strict=True)) for r in rows}
+
+    async def replace(self, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str) -> int:
+        """Replace whole lists of the given sources (an empty list deletes); return entries written.
+
+        One row per list: COPY into a temporary table, then one upsert. Use in a transaction.
+        """
+        if not lists:
+            return 0
+        direction = DIRECTIONS[source_kind]
+        gone = [source for source, ranked in lists.items() if not ranked]
+        if gone:
+            await self._conn.execute(
+                "DELETE FROM match_lists WHERE direction = $1 AND source_id = ANY($2::text[])", direction, gone
+            )
+        records = [_record(source, ranked) for source, ranked in lists.items() if ranked]
+        if not records:
+            return 0
+        await self._conn.execute(
+            """CREATE TEMPORARY TABLE IF NOT EXISTS match_lists_incoming
+                   (source_id text, target_ids text[], scores real[]) ON COMMIT DELETE ROWS"""
+        )
+        await self._conn.copy_records_to_table(
+            "match_lists_incoming", records=records, columns=["source_id", "target_ids", "scores"]
+        )
+        await self._conn.execute(
+            """INSERT INTO match_lists AS m (direction, source_id, target_ids, scores, model_version)
+               SELECT $1, source_id, target_ids, scores, $2 FROM match_lists_incoming
+               ON CONFLICT (direction, source_id) DO UPDATE SET
+                   target_ids = EXCLUDED.target_ids, scores = EXCLUDED.scores,
+                   model_version = EXCLUDED.model_version, computed_at = now()""",
+            direction,
+            model_version,
+        )
+        await self._conn.execute("TRUNCATE match_lists_incoming")
+        return sum(len(r[1]) for r in records)
+
+    async def floors(self, source_kind: Kind, k: int) -> dict[str, float]:
+        """Score of the last entry of every full list; a candidate must beat it to enter."""
+        rows = await self._conn.fetch(
+            """SELECT source_id, scores[cardinality(scores)] AS floor FROM match_lists
+                WHERE direction = $1 AND cardinality(scores) >= $2""",
+            DIRECTIONS[source_kind],
+            k,
+        )
+        return {r["source_id"]: float(r["floor"]) for r in rows}
+
+    async def generation(self) -> int:
+        """The matcher generation: moved on by every transaction that writes lists."""
+        return int(await self._conn.fetchval("SELECT generation FROM matcher_state"))
+
+    async def bump_generation(self) -> int:
+        return int(
+            await self._conn.fetchval("UPDATE matcher_state SET generation = generation + 1 RETURNING generation")
+        )
+
+    async def read(self, source_kind: Kind, source_id: str) -> list[MatchRow]:
+        """A source's list with the targets' titles, for recruiters and the CLI."""
+        target_table = TABLES[opposite(source_kind)]
+        rows = await self._conn.fetch(
+            f"""SELECT m.rank, m.target_id, m.score, m.model_version, m.computed_at, t.title
+                  FROM matches m LEFT JOIN {target_table} t ON t.id = m.target_id
+                 WHERE m.direction = $1 AND m.source_id = $2 ORDER BY m.rank""",
+            DIRECTIONS[source_kind],
+            source_id,
+        )
+        return [
+            MatchRow(r["rank"], r["target_id"], float(r["score"]), r["model_version"], r["computed_at"], r["title"])
+            for r in rows
+        ]
+
+    async def count_entries(self) -> int:
+        """List entries of both directions (rows of the ``matches`` view)."""
+        return int(await self._conn.fetchval("SELECT coalesce(sum(cardinality(target_ids)), 0) FROM match_lists"))
+
+    # --- the lists a reindex builds beside the live ones ---------------------------------------------
+
+    async def create_next(self) -> None:
+        """An empty ``match_lists_next`` shaped like ``match_lists``, without indexes (built after the load)."""
+        await self._conn.execute("DROP TABLE IF EXISTS match_lists_next")
+        await self._conn.execute(
+            "CREATE TABLE match_lists_next (LIKE match_lists INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        )
+
+    async def copy_into_next(self, source_kind: Kind, lists: Sequence[tuple[str, Ranked]], model_version: str) -> int:
+        """Append ``(source_id, list)`` pairs of one direction to ``match_lists_next``; return entries."""
+        direction = DIRECTIONS[source_kind]
+        records = [_record(source, ranked) for source, ranked in lists if ranked]
+        await self._conn.copy_records_to_table(
+            "match_lists_next",
+            records=[(direction, s, targets, scores, model_version) for s, targets, scores in records],
+            columns=["direction", "source_id", "target_ids", "scores", "model_version"],
+        )
+        return sum(len(targets) for _, targets, _ in records)
+
+    async def index_next(self) -> None:
+        """Build ``match_lists_next``'s key and index in bulk (much faster than maintaining them per row)."""
+        await self._conn.execute(
+            "ALTER TABLE match_lists_next ADD CONSTRAINT match_lists_pkey_next PRIMARY KEY (direction, source_id)"
+        )
+        await self._conn.execute("CREATE INDEX match_lists_by_target_next ON match_lists_next USING gin (target_ids)")
+        await self._conn.execute("ANALYZE match_lists_next")
+
+    async def swap_in_next(self) -> None:
+        """Replace the lists with ``match_lists_next`` in the caller's transaction; readers see one or the other.
+
+        The old table is kept as ``match_lists_replaced`` until :meth:`drop_replaced` (after the commit), so
+        the swap itself only renames and re-points the view.
+        """
+        for statement in (
+            "LOCK TABLE match_lists IN ACCESS EXCLUSIVE MODE",
+            "DROP TABLE IF EXISTS match_lists_replaced",
+            "ALTER TABLE match_lists RENAME TO match_lists_replaced",
+            "ALTER INDEX match_lists_pkey RENAME TO match_lists_pkey_replaced",
+            "ALTER INDEX match_lists_by_target RENAME TO match_lists_by_target_replaced",
+            "ALTER TABLE match_lists_next RENAME TO match_lists",
+            "ALTER INDEX match_lists_pkey_next RENAME TO match_lists_pkey",
+            "ALTER INDEX match_lists_by_target_next RENAME TO match_lists_by_target",
+            _VIEW,
+        ):
+            await self._conn.execute(statement)
+
+    async def drop_replaced(self) -> None:
+        await self._conn.execute("DROP TABLE IF EXISTS match_lists_replaced")
+
+    async def drop_next(self) -> None:
+        await self._conn.execute("DROP TABLE IF EXISTS match_lists_next")
+
+
+def _record(source: str, ranked: Ranked) -> tuple[str, list[str], list[float]]:
+    return source, [t for t, _ in ranked], [score for _, score in ranked]

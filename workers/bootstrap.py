@@ -1,0 +1,100 @@
+"""The two deployables wired: what each opens, in which order, and how it hands it to its handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from typing import Any
+
+from aio_pika.abc import AbstractQueue
+from prometheus_client import CollectorRegistry
+
+from careerrank.encoding import load_encoder, model_id
+from careerrank.messaging import Broker, connect_broker
+from careerrank.observability import PipelineMetrics, serve
+from careerrank.retrieval import gpu_available
+from careerrank.settings import Settings
+from careerrank.storage import Database
+from workers.consumer import BatchConsumer, BatchLimits
+from workers.dead_letters import DeadLetterSink
+from workers.embedder import WORKER as EMBEDDER
+from workers.embedder import Embedder
+from workers.lifecycle import Service, run_until_signalled
+from workers.matcher import WORKER as MATCHER
+from workers.matcher import Matcher
+from workers.retries import DelayedRetry
+
+log = logging.getLogger(__name__)
+
+
+class EmbedderService(Service):
+    name = EMBEDDER
+
+    async def _open(self, resources: AsyncExitStack) -> BatchConsumer[Any, Any]:
+        s = self.settings
+        database = await _database(self, resources)
+        executor = self.compute_thread(resources)
+        encoder = await asyncio.get_running_loop().run_in_executor(executor, load_encoder, s.model)
+        broker = await _broker(self, resources, s.embedder.prefetch)
+        t = broker.topology
+        self.handler = Embedder(s, database, encoder, t.internal, self.metrics, executor)
+        limits = BatchLimits(s.embedder.max_batch, s.embedder.max_wait_ms / 1000)
+        log.info("started", extra={"worker": self.name, "model": encoder.name, "device": encoder.device})
+        return _consumer(self, broker, database, t.embedder_queue, self.handler, limits)
+
+
+class MatcherService(Service):
+    name = MATCHER
+
+    async def _open(self, resources: AsyncExitStack) -> BatchConsumer[Any, Any]:
+        s = self.settings
+        database = await _database(self, resources)
+        executor = self.compute_thread(resources)
+        use_gpu = s.matcher.index_device != "cpu" and gpu_available()
+        broker = await _broker(self, resources, s.matcher.prefetch)
+        self.handler = Matcher(database, model_id(s.model.name), s.matcher.top_k, self.metrics, executor, use_gpu)
+        await self.handler.load()
+        limits = BatchLimits(s.matcher.max_batch, s.matcher.max_wait_ms / 1000)
+        log.info("started", extra={"worker": self.name, "index": "gpu" if use_gpu else "cpu"})
+        return _consumer(self, broker, database, broker.topology.matcher_queue, self.handler, limits)
+
+
+async def _database(service: Service, resources: AsyncExitStack) -> Database:
+    database = await Database.connect(service.settings.postgres)
+    resources.push_async_callback(database.close)
+    return database
+
+
+async def _broker(service: Service, resources: AsyncExitStack, prefetch: int) -> Broker:
+    broker = await connect_broker(service.settings.amqp, prefetch=prefetch)
+    resources.push_async_callback(broker.close)
+    reconnects = service.metrics.reconnects.labels(service.name, "rabbitmq")
+    broker.connection.reconnect_callbacks.add(lambda _: reconnects.inc())
+    return broker
+
+
+def _consumer(
+    service: Service, broker: Broker, database: Database, queue: AbstractQueue, handler: Any, limits: BatchLimits
+) -> BatchConsumer[Any, Any]:
+    """The consume loop of ``queue``, with dead letters and delayed retries of its own."""
+    sink = DeadLetterSink(service.name, queue.name, broker.topology.dead, database, service.metrics)
+    retry = DelayedRetry(service.name, queue.name, broker.names, broker.channel.default_exchange, service.metrics)
+    return BatchConsumer(service.name, queue, handler, limits, service.metrics, sink, retry)
+
+
+def build(role: str, settings: Settings, registry: CollectorRegistry | None = None) -> Service:
+    metrics = PipelineMetrics(registry or CollectorRegistry())
+    if role == EMBEDDER:
+        return EmbedderService(settings, metrics)
+    if role == MATCHER:
+        return MatcherService(settings, metrics)
+    raise ValueError(f"unknown worker {role!r}; expected {EMBEDDER} or {MATCHER}")
+
+
+async def run(role: str, settings: Settings) -> None:
+    """Run one worker until SIGTERM/SIGINT, then drain and stop."""
+    registry = CollectorRegistry()
+    service = build(role, settings, registry)
+    serve(registry, settings.worker.metrics_port)
+    await run_until_signalled(service)
