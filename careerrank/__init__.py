@@ -29,6 +29,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "configure_logging": ("careerrank.observability.logs", "configure"),
     # texts to vectors
     "Encoder": ("careerrank.encoding", "Encoder"),
+    "MINILM": ("careerrank.encoding", "MINILM"),
     "USE_MULTILINGUAL": ("careerrank.encoding", "USE_MULTILINGUAL"),
     "UseMultilingualEncoder": ("careerrank.encoding", "UseMultilingualEncoder"),
     "SentenceTransformerEncoder": ("careerrank.encoding", "SentenceTransformerEncoder"),
@@ -36,6 +37,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "model_id": ("careerrank.encoding", "model_id"),
     "embedding_text": ("careerrank.encoding", "embedding_text"),
     "text_hash": ("careerrank.encoding", "text_hash"),
+    "normalise": ("careerrank.vectors", "normalise"),
     # vectors to lists
     "ApproximateIndex": ("careerrank.retrieval", "ApproximateIndex"),
     "recall_at_k": ("careerrank.retrieval", "recall_at_k"),

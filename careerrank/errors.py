@@ -34,7 +34,8 @@ Errors of libraries (asyncpg, aio-pika, transformers) are translated where they 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,16 @@ class TopologyMismatch(SetupError):
 
 class LocalServiceError(SetupError):
     """A local development service is down and cannot be started here."""
+
+
+@contextmanager
+def unavailable_on(outages: tuple[type[BaseException], ...], service: str) -> Iterator[None]:
+    """Translate any of ``outages`` (a driver's errors that mean ``service`` is unreachable) raised in the
+    block into :class:`ServiceUnavailable`, the driver's error kept as its cause."""
+    try:
+        yield
+    except outages as exc:
+        raise ServiceUnavailable(service) from exc
 
 
 async def suppressed(step: Awaitable[object], what: str) -> None:

@@ -49,10 +49,11 @@ class ModelSettings(BaseModel):
         default=32, ge=1, description="Texts per forward pass for a model that cannot be batched by tokens."
     )
     # A transformer's cost follows the padded tensor, so batches are capped in tokens (texts x longest
-    # text), sorted by length. On a 2-core CPU 2k-8k tokens do best (16k is slower); a GPU wants far more.
+    # text), sorted by length. A small CPU does best with a few thousand; a GPU wants far more
+    # (scripts/bench_encoder.py measures it; results/ and the README name the machines).
     max_tokens_per_batch: int = Field(default=8192, ge=16, description="Padded tokens per forward pass.")
-    # bfloat16 on CPU (AMX) makes MiniLM ~3.5x faster but moves its vectors (min cosine 0.9998 to float32),
-    # so stored vectors and new ones would disagree: it is opt-in there, not "auto".
+    # bfloat16 on a CPU with AMX is much faster but moves the vectors (cosine to float32 below 1), so stored
+    # vectors and new ones would disagree: it is opt-in there, not "auto".
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = Field(
         default="auto", description="auto: float16 on CUDA, float32 on CPU."
     )

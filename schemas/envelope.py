@@ -102,17 +102,21 @@ def _validate(data: dict[str, Any]) -> Upsert | Closure:
     try:
         return _adapter.validate_python(data)
     except ValidationError as exc:
-        described = describe_errors(exc)
+        described = describe_errors(exc, tagged=True)
         code = "empty_text" if "empty text" in described else "schema_invalid"
         raise InvalidEvent(code, f"schema-invalid {event_type}: {described}") from exc
 
 
-def describe_errors(exc: ValidationError, limit: int = 5) -> str:
-    """Field paths and messages only: input values may hold personal data and never reach logs."""
+def describe_errors(exc: ValidationError, limit: int = 5, *, tagged: bool = False) -> str:
+    """Field paths and messages only: input values may hold personal data and never reach logs.
+
+    ``tagged``: the error comes from the event union, whose paths start with the event type.
+    """
     parts = []
     for error in exc.errors(include_input=False, include_url=False, include_context=False)[:limit]:
         # Paths name our fields, but an unexpected key is the producer's string: shown only if it looks like one.
-        loc = ".".join(_loc_part(p) for p in error["loc"][1:]) or "event"
+        path = error["loc"][1:] if tagged else error["loc"]
+        loc = ".".join(_loc_part(p) for p in path) or "event"
         parts.append(f"{loc}: {error['msg']}")
     more = exc.error_count() - limit
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The reindex's two heavy stages without PostgreSQL or RabbitMQ: encode a seed-scale synthetic corpus, then
+"""The reindex's two heavy stages without PostgreSQL or RabbitMQ: encode a prototype-scale synthetic corpus, then
 every list of both directions from one blocked score matrix. Prints JSON.
 
     .venv/bin/python scripts/bench_compute.py --model var/models/rubert-tiny2-standin --device cuda
@@ -54,7 +54,7 @@ def machine() -> dict[str, Any]:
 
 
 def compute_stage(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    """The reindex's two heavy stages with no database: encode the seed-scale corpus, then every list of both
+    """The reindex's two heavy stages with no database: encode the prototype-scale corpus, then every list of both
     directions (what a GPU machine without PostgreSQL or RabbitMQ can measure)."""
 
     events = [e for e, _ in generate(args.reindex_vacancies, args.reindex_resumes, seed=args.seed + 2)]

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from careerrank import (  # noqa: E402
+    MINILM,
     SUPERJOB_DIR,
     ModelSettings,
     SentenceTransformerEncoder,
@@ -43,10 +44,9 @@ from careerrank import (  # noqa: E402
     embedding_text,
     generate,
     load_encoder,
+    normalise,
     read_events,
 )
-from careerrank.encoding import MINILM  # noqa: E402
-from careerrank.vectors import normalise  # noqa: E402
 from schemas import ResumeUpserted, VacancyUpserted  # noqa: E402
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]

@@ -15,6 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_compute import machine
 
 from careerrank import configure_logging, evaluation
 
@@ -27,14 +30,15 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("results/quality"))
     args = ap.parse_args()
     configure_logging("WARNING")
-    report = {}
+    report: dict[str, object] = {"machine": machine()}
     for name, data in (
         ("synthetic", evaluation.synthetic(args.vacancies, args.resumes)),
         ("superjob", evaluation.superjob()),
     ):
         rows = evaluation.evaluate(data, evaluation.standard_setups(args.models))
         gains = evaluation.gains_over_prototype(rows)
-        evaluation.write(args.out, name, data.name, rows, {"models": args.models, "default_minus_prototype": gains})
+        meta = {"models": args.models, "default_minus_prototype": gains, "machine": report["machine"]}
+        evaluation.write(args.out, name, data.name, rows, meta)
         report[name] = {"title": data.name, "rows": [asdict(r) for r in rows], "default_minus_prototype": gains}
     print(json.dumps(report, indent=2, ensure_ascii=False))
 

@@ -18,9 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank import configure_logging
-from careerrank.evaluation import EncodeCache, standard_setups, superjob
-from careerrank.evaluation.metrics import top_k
+from careerrank import configure_logging, evaluation
 from schemas import Upsert
 
 OUT = Path(__file__).resolve().parents[1] / "datasets"
@@ -45,19 +43,19 @@ def main() -> None:
     ap.add_argument("--round", default="", help="sub-folder of judging/ for the sheets of new pairs")
     args = ap.parse_args()
     configure_logging("WARNING")
-    data = superjob(judgments=Path("/nonexistent"))
+    data = evaluation.superjob(judgments=Path("/nonexistent"))
     rng = random.Random(args.seed)
     v_queries = rng.sample(range(len(data.vacancies)), args.queries)
     r_queries = rng.sample(range(len(data.resumes)), args.queries)
     pools: dict[tuple[str, int], set[int]] = {}
-    cache = EncodeCache()
-    for setup in standard_setups(args.models):
+    cache = evaluation.EncodeCache()
+    for setup in evaluation.standard_setups(args.models):
         scores = setup.run(data.vacancies, data.resumes, cache).scores
-        for i, row in zip(v_queries, top_k(scores[v_queries], 10), strict=True):
+        for i, row in zip(v_queries, evaluation.top_k(scores[v_queries], 10), strict=True):
             pools.setdefault(("vacancy_to_resume", i), set()).update(int(j) for j in row)
-        for i, row in zip(r_queries, top_k(scores.T[r_queries], 10), strict=True):
+        for i, row in zip(r_queries, evaluation.top_k(scores.T[r_queries], 10), strict=True):
             pools.setdefault(("resume_to_vacancy", i), set()).update(int(j) for j in row)
-    judged = superjob()  # the judgments made so far: only pairs nobody judged go on new sheets
+    judged = evaluation.superjob()  # the judgments made so far: only pairs nobody judged go on new sheets
     known = {
         (d, q): {
             c

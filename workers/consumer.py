@@ -156,12 +156,18 @@ class BatchConsumer(Generic[D, P]):
                     committing = asyncio.create_task(self._commit(deliveries, prepared))  # type: ignore[arg-type]
                 else:
                     committing = asyncio.create_task(self._isolate(deliveries, error))
+                committing.add_done_callback(self._stop_on_failure)
                 self.batches += 1
             if committing is not None:
                 await committing
         finally:
             if committing is not None and not committing.done():
                 committing.cancel()
+
+    def _stop_on_failure(self, committing: asyncio.Task[None]) -> None:
+        # A commit that failed for good (a setup error) takes no new batch: the loop ends with its error.
+        if not committing.cancelled() and committing.exception() is not None:
+            self._stopping.set()
 
     async def _collect(self) -> Messages:
         """Wait for a first message (or stop), then take more until the batch is full or max_wait passes."""

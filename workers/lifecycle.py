@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any, Self
 
+from careerrank.errors import CareerRankError
 from careerrank.observability import PipelineMetrics
 from careerrank.settings import Settings
 from workers.consumer import BatchConsumer
@@ -98,5 +99,8 @@ async def run_until_signalled(service: Service) -> None:
         stopper.cancel()
         await service.stop()
         waiter.cancel()
-    if waiter.done() and not waiter.cancelled() and waiter.exception() is not None:
-        raise RuntimeError(f"{service.name} consume loop failed") from waiter.exception()
+    failure = waiter.exception() if waiter.done() and not waiter.cancelled() else None
+    if isinstance(failure, CareerRankError):
+        raise failure  # a setup error: the command logs its reason and exits non-zero
+    if failure is not None:
+        raise RuntimeError(f"{service.name} consume loop failed") from failure

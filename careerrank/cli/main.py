@@ -6,14 +6,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from careerrank.errors import CareerRankError
 from careerrank.observability import logs
 from careerrank.settings import Settings
 from schemas import Kind
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +90,21 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
 
 
 def main(argv: Sequence[str] | None = None, deployables: Sequence[Deployable] = ()) -> int:
+    """Run one command; an error of the product's tree is logged with its reason and exits 1."""
     args = build_parser(deployables).parse_args(argv)
     settings = Settings()
     logs.configure(settings.log_level)
     command: str = args.command
-    for deployable in deployables:
-        if command == deployable.name:
-            asyncio.run(deployable.run(settings))
-            return 0
-    return asyncio.run(_command(command, args, settings)) if command in _ASYNC else _sync_command(command, args)
+    try:
+        for deployable in deployables:
+            if command == deployable.name:
+                asyncio.run(deployable.run(settings))
+                return 0
+        return asyncio.run(_command(command, args, settings)) if command in _ASYNC else _sync_command(command, args)
+    except CareerRankError as exc:
+        # Our own messages name services, models and rules, never a posting's values: safe to log.
+        log.error(f"careerrank {command} failed", extra={"error": type(exc).__name__, "reason": str(exc)})
+        return 1
 
 
 _ASYNC = {"migrate", "publish", "reindex", "matches", "dead-letters", "demo"}

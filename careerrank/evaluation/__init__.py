@@ -1,6 +1,7 @@
 """Match-quality evaluation: labelled sets, retrieval setups, metrics and the prototype's table."""
 
 from careerrank.evaluation.datasets import LabelledSet, superjob, synthetic
+from careerrank.evaluation.metrics import evaluate_direction, top_k
 from careerrank.evaluation.report import Row, evaluate, gains_over_prototype, markdown, write
 from careerrank.evaluation.setups import (
     PIPELINE_DEFAULT,
@@ -23,6 +24,7 @@ __all__ = [
     "careful_text",
     "dense",
     "evaluate",
+    "evaluate_direction",
     "gains_over_prototype",
     "hybrid",
     "markdown",
@@ -31,5 +33,6 @@ __all__ = [
     "superjob",
     "synthetic",
     "tfidf_char",
+    "top_k",
     "write",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from html.parser import HTMLParser
+from typing import NamedTuple
 
 # Cells that pandas and spreadsheet exports write for "no value".
 _NULL_MARKERS = frozenset({"", "nan", "none", "null", "<na>", "nat", "n/a", "-", "—"})
@@ -113,7 +114,16 @@ def _amount(num: str, mult: str | None) -> float:
     return value
 
 
-def parse_salary(text: str) -> tuple[int | None, int | None, str]:
+class Salary(NamedTuple):
+    low: int | None
+    high: int | None
+    currency: str = "RUB"
+
+
+NO_SALARY = Salary(None, None)
+
+
+def parse_salary(text: str) -> Salary:
     """``(from, to, ISO currency)`` of a salary text; RUB when no currency is named.
 
     ``"25000—40000₽"`` → both bounds; ``"от 30000₽"`` → from only; ``"до 50 000 руб."`` → to only;
@@ -129,17 +139,17 @@ def parse_salary(text: str) -> tuple[int | None, int | None, str]:
         amounts = [a * unit if a < 1000 and not m["mult"] else a for a, m in zip(amounts, matches, strict=True)]
     values = [round(a) for a in amounts if 0 < a <= _MAX_SALARY]
     if not values:
-        return None, None, currency
+        return Salary(None, None, currency)
     if len(values) >= 2:
         low, high = sorted(values[:2])
-        return low, high, currency
+        return Salary(low, high, currency)
     value = values[0]
     head = text[: matches[0].start()]
     if re.search(r"(?:^|\s)(?:до|up to|to)\s*$", head):
-        return None, value, currency
+        return Salary(None, value, currency)
     if re.search(r"(?:^|\s)(?:от|from|more than|свыше|более)\s*$", head) or text.rstrip().endswith("+"):
-        return value, None, currency
-    return value, value, currency
+        return Salary(value, None, currency)
+    return Salary(value, value, currency)
 
 
 _NO_EXPERIENCE = re.compile(

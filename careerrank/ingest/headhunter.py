@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from careerrank.ingest.cleaning import clean_cell, is_null, parse_salary, parse_years
+from careerrank.ingest.cleaning import Salary, clean_cell, is_null, parse_salary, parse_years
 from careerrank.ingest.records import PostingFields, SourceError, build_posting, csv_rows, find_column
 from schemas import Kind, Upsert
 
@@ -117,7 +117,7 @@ def _number(cell: str) -> int | None:
     return round(value) if value > 0 else None
 
 
-def _salary(columns: Columns, row: Mapping[str, str]) -> tuple[int | None, int | None, str]:
+def _salary(columns: Columns, row: Mapping[str, str]) -> Salary:
     low, high = _number(columns.get(row, "salary_from")), _number(columns.get(row, "salary_to"))
     code = columns.get(row, "currency").upper()
     text = columns.get(row, "salary")
@@ -138,7 +138,7 @@ def _salary(columns: Columns, row: Mapping[str, str]) -> tuple[int | None, int |
     code = _CURRENCY_ALIASES.get(code, code)
     if low is not None and high is not None and low > high:
         low, high = high, low
-    return low, high, code if re.fullmatch(r"[A-Z]{3}", code) else "RUB"
+    return Salary(low, high, code if re.fullmatch(r"[A-Z]{3}", code) else "RUB")
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -170,18 +170,9 @@ def vacancy_fields(columns: Columns, row: Mapping[str, str]) -> PostingFields:
         if value := columns.get(row, key):
             parts.append(f"{label}: {value}")
     text = "\n".join(p for p in parts if p)
-    skills = parse_skills(columns.get(row, "skills"))
-    salary_from, salary_to, currency = _salary(columns, row)
-    return PostingFields(
-        title,
-        text,
-        skills,
-        salary_from,
-        salary_to,
-        currency,
-        city=columns.get(row, "city") or None,
-        experience_years=_experience(columns.get(row, "experience")),
-    )
+    city = columns.get(row, "city") or None
+    experience = _experience(columns.get(row, "experience"))
+    return PostingFields(title, text, parse_skills(columns.get(row, "skills")), _salary(columns, row), city, experience)
 
 
 def city_of(cell: str) -> str | None:
@@ -204,19 +195,13 @@ def resume_fields(columns: Columns, row: Mapping[str, str]) -> PostingFields:
     # The level only: the rest of the cell holds the graduation year, a proxy for age.
     if level := _EDUCATION_LEVEL.match(columns.get(row, "education")):
         lines.append(f"Образование: {level.group(0).strip()}")
-    title = columns.get(row, "title")
-    text = "\n".join(line for line in lines if line)
-    skills = parse_skills(columns.get(row, "skills"))
-    salary_from, salary_to, currency = parse_salary(columns.get(row, "salary"))
     return PostingFields(
-        title,
-        text,
-        skills,
-        salary_from,
-        salary_to,
-        currency,
-        city=city_of(columns.get(row, "city")),
-        experience_years=parse_years(columns.get(row, "experience")[:80]),
+        columns.get(row, "title"),
+        "\n".join(line for line in lines if line),
+        parse_skills(columns.get(row, "skills")),
+        parse_salary(columns.get(row, "salary")),
+        city_of(columns.get(row, "city")),
+        parse_years(columns.get(row, "experience")[:80]),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from careerrank.ingest.cleaning import detect_language
+from careerrank.ingest.cleaning import NO_SALARY, Salary, detect_language
 from schemas import Closure, Kind, ResumeUpserted, Upsert, VacancyUpserted
 from schemas.envelope import describe_errors
 
@@ -72,9 +72,7 @@ class PostingFields:
     title: str
     text: str
     skills: list[str] = field(default_factory=list)
-    salary_from: int | None = None
-    salary_to: int | None = None
-    currency: str = "RUB"
+    salary: Salary = NO_SALARY
     city: str | None = None
     experience_years: float | None = None
 
@@ -99,9 +97,9 @@ def build_posting(
         "title": fields.title[:MAX_TITLE_CHARS],
         "text": fields.text[:MAX_TEXT_CHARS],
         "skills": [s[:MAX_SKILL_CHARS] for s in fields.skills][:MAX_SKILLS],
-        "salary_from": fields.salary_from,
-        "salary_to": fields.salary_to,
-        "currency": fields.currency,
+        "salary_from": fields.salary.low,
+        "salary_to": fields.salary.high,
+        "currency": fields.salary.currency,
         "city": fields.city,
         "experience_years": fields.experience_years,
     }

@@ -82,16 +82,10 @@ def vacancy_fields(row: Mapping[str, str]) -> PostingFields:
         lines = _sentences(clean_cell(row.get(column)))
         if lines:
             sections.append(f"{label}: " + "\n".join(lines))
-    title = clean_cell(row.get("name"))
-    text = "\n".join(sections)
-    salary_from, salary_to, currency = parse_salary(clean_cell(row.get("salary")))
     return PostingFields(
-        title,
-        text,
-        [],
-        salary_from,
-        salary_to,
-        currency,
+        clean_cell(row.get("name")),
+        "\n".join(sections),
+        salary=parse_salary(clean_cell(row.get("salary"))),
         city=city_from_address(clean_cell(row.get("address"))),
         experience_years=parse_years(clean_cell(row.get("experience"))),
     )
@@ -186,18 +180,13 @@ def resume_fields(row: Mapping[str, str]) -> PostingFields:
     languages = [clean_cell(x) for x in _literal_list(row.get("languages")) if clean_cell(x)]
     if languages:
         lines.append("Языки: " + "; ".join(languages))
-    title = clean_cell(row.get("name"))
-    text = "\n".join(line for line in lines if line)
-    salary_from, salary_to, currency = parse_salary(clean_cell(row.get("salary")))
     return PostingFields(
-        title,
-        text,
+        clean_cell(row.get("name")),
+        "\n".join(line for line in lines if line),
         skills,
-        salary_from,
-        salary_to,
-        currency,
-        city=clean_cell(row.get("city")) or None,
-        experience_years=parse_years(clean_cell(row.get("experience_length"))),
+        parse_salary(clean_cell(row.get("salary"))),
+        clean_cell(row.get("city")) or None,
+        parse_years(clean_cell(row.get("experience_length"))),
     )
 
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 
 from careerrank.backoff import until_available
-from careerrank.errors import ServiceUnavailable
+from careerrank.errors import unavailable_on
 from careerrank.messaging.topology import Names, Topology, declare_topology
 from careerrank.settings import AmqpSettings
 
@@ -30,13 +29,9 @@ OUTAGES: tuple[type[BaseException], ...] = (
 )
 
 
-@contextmanager
-def outages_as_unavailable() -> Iterator[None]:
-    """Translate a RabbitMQ outage raised in the block into :class:`ServiceUnavailable`."""
-    try:
-        yield
-    except OUTAGES as exc:
-        raise ServiceUnavailable("rabbitmq") from exc
+def outages_as_unavailable() -> AbstractContextManager[None]:
+    """Translate a RabbitMQ outage raised in the block into :class:`~careerrank.errors.ServiceUnavailable`."""
+    return unavailable_on(OUTAGES, "rabbitmq")
 
 
 @dataclass(frozen=True, slots=True)

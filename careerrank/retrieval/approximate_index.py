@@ -61,9 +61,9 @@ class ApproximateIndex:
         self.quantizer_kind: Quantizer = quantizer
         self._quantizer: faiss.Index
         if quantizer == "hnsw":
-            # k-means and ``add`` assign through the graph too, with a small beam (``assign_ef``): at 4000
-            # lists that trains and adds ~10x faster than a pass over all centroids (FAISS's flat search
-            # runs on its bundled OpenBLAS here), which is what makes a million vectors affordable.
+            # k-means and ``add`` assign through the graph too, with a small beam (``assign_ef``): with
+            # thousands of lists that trains and adds far faster than a pass over all centroids, which is what
+            # makes a million vectors affordable (timings: results/ann/).
             self._quantizer = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             self._quantizer.hnsw.efConstruction = 80
             self._quantizer.hnsw.efSearch = assign_ef

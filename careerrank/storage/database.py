@@ -9,15 +9,15 @@ session as :class:`~careerrank.errors.ServiceUnavailable`, so callers wait them 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any
 
 import asyncpg
 from asyncpg.transaction import Transaction
 
 from careerrank.backoff import until_available
-from careerrank.errors import ServiceUnavailable
+from careerrank.errors import unavailable_on
 from careerrank.settings import PostgresSettings
 from careerrank.storage.dead_letters import DeadLetters
 from careerrank.storage.embeddings import Embeddings
@@ -104,10 +104,6 @@ async def connected(dsn: str) -> AsyncIterator[Session]:
         await conn.close()
 
 
-@contextmanager
-def outages_as_unavailable() -> Iterator[None]:
-    """Translate a PostgreSQL outage raised in the block into :class:`ServiceUnavailable`."""
-    try:
-        yield
-    except OUTAGES as exc:
-        raise ServiceUnavailable("postgres") from exc
+def outages_as_unavailable() -> AbstractContextManager[None]:
+    """Translate a PostgreSQL outage raised in the block into :class:`~careerrank.errors.ServiceUnavailable`."""
+    return unavailable_on(OUTAGES, "postgres")

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from yoyo import get_backend, read_migrations
 
+from careerrank.storage.database import outages_as_unavailable
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -22,7 +24,8 @@ async def ensure_database(dsn: str) -> bool:
     if not name:
         raise ValueError("the PostgreSQL DSN names no database")
     admin = urlunsplit(parts._replace(path="/postgres"))
-    conn = await asyncpg.connect(admin)
+    with outages_as_unavailable():
+        conn = await asyncpg.connect(admin)
     try:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False

@@ -10,9 +10,10 @@ from typing import Any
 from aio_pika.exceptions import ChannelInvalidStateError, MessageProcessError
 from prometheus_client import CollectorRegistry
 
-from careerrank.errors import InvalidMessage, ServiceUnavailable
+from careerrank.errors import InvalidMessage, ServiceUnavailable, VectorsMismatch
 from careerrank.observability import PipelineMetrics
 from workers.consumer import BatchConsumer, BatchLimits, Decoded
+from workers.dead_letters import RejectedPart
 
 WORKER = "test-worker"
 
@@ -80,6 +81,10 @@ class Handler:
     def decode(self, message: FakeMessage) -> Decoded[bytes]:
         if message.body == b"invalid":
             raise InvalidMessage("malformed_json", "malformed JSON: JSONDecodeError at position 0")
+        if message.body == b"undecodable":
+            raise RecursionError("maximum recursion depth exceeded")
+        if message.body == b"with-bad-part":
+            return Decoded(message.body, (RejectedPart(1, b"{}", InvalidMessage("empty_text", "element 1: empty")),))
         return Decoded(message.body)
 
     async def prepare(self, bodies: list[bytes]) -> list[bytes]:
@@ -98,6 +103,10 @@ class Handler:
             raise ServiceUnavailable("postgres")
         if b"poison" in bodies:
             raise ValueError("constraint violated")
+        if b"setup" in bodies:
+            raise VectorsMismatch("stored vectors have different dimensions")
+        if b"reject" in bodies:
+            raise InvalidMessage("schema_invalid", "rejected by the handler")
         if b"flaky" in bodies:
             if len(bodies) > 1:
                 raise ValueError("batch failed")
@@ -111,6 +120,7 @@ class Sink:
     def __init__(self) -> None:
         self.rejected: list[tuple[bytes, str]] = []  # failed in processing, retries used up
         self.dead_lettered: list[bytes] = []  # rejected as invalid
+        self.parts: list[tuple[bytes, int, str]] = []
         self.down = False
 
     async def send(self, message: FakeMessage, code: str, reason: str) -> None:
@@ -122,9 +132,24 @@ class Sink:
             self.dead_lettered.append(message.body)
         await message.ack()
 
+    async def send_part(self, message: FakeMessage, part: RejectedPart) -> None:
+        self.parts.append((message.body, part.index, part.error.code))
+
+
+class Retry:
+    """Delayed retries: parks every message it is given (as if it had retries left), and says so."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[bytes, str]] = []
+
+    async def schedule(self, message: FakeMessage, error: str) -> bool:
+        self.scheduled.append((message.body, error))
+        await message.ack()
+        return True
+
 
 def make(
-    max_batch: int = 10, max_wait_s: float = 0.05
+    max_batch: int = 10, max_wait_s: float = 0.05, retry: Retry | None = None
 ) -> tuple[BatchConsumer[Any, Any], FakeQueue, Handler, PipelineMetrics, Sink]:
     queue, handler, sink = FakeQueue(), Handler(), Sink()
     metrics = PipelineMetrics(CollectorRegistry())
@@ -135,6 +160,7 @@ def make(
         BatchLimits(max_batch, max_wait_s),
         metrics,
         sink,  # type: ignore[arg-type]
+        retry,  # type: ignore[arg-type]
     )
     return consumer, queue, handler, metrics, sink
 
@@ -407,3 +433,60 @@ async def test_message_that_cannot_be_dead_lettered_is_requeued() -> None:
     assert failed is None
     assert handler.committed == [[b"a"]]
     assert batch[1].outcome == ("nack", True)
+
+
+# --- the class of the error decides ---------------------------------------------------------------------
+
+
+async def test_a_setup_error_ends_the_loop_and_settles_nothing() -> None:
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("a", "setup")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    failed = consumer.failed
+    await consumer.stop(timeout_s=1.0)
+    # The worker stops; the messages go back to the queue when its channel closes, untouched.
+    assert isinstance(failed, VectorsMismatch)
+    assert [m.outcome for m in batch] == [None, None]
+    assert handler.committed == [] and sink.rejected == [] and sink.dead_lettered == []
+
+
+async def test_a_rejection_is_dead_lettered_at_once_without_retries() -> None:
+    retry = Retry()
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01, retry=retry)
+    await consumer.start()
+    batch = msgs("a", "reject", "invalid")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert sink.dead_lettered == [b"invalid", b"reject"]
+    assert retry.scheduled == []
+    assert handler.committed == [[b"a"]]
+    assert [m.outcome for m in batch] == [("ack", False)] * 3
+
+
+async def test_a_processing_error_is_retried_later_instead_of_dead_lettered() -> None:
+    retry = Retry()
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01, retry=retry)
+    await consumer.start()
+    batch = msgs("a", "poison", "undecodable")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    # A decoder that crashes is a processing error of that message, not a reason to stop.
+    assert retry.scheduled == [(b"undecodable", "RecursionError"), (b"poison", "ValueError")]
+    assert sink.rejected == [] and sink.dead_lettered == []
+    assert handler.committed == [[b"a"]]
+
+
+async def test_a_rejected_element_is_dead_lettered_alone_and_its_message_goes_on() -> None:
+    consumer, queue, handler, _, sink = make(max_batch=10, max_wait_s=0.01)
+    await consumer.start()
+    batch = msgs("a", "with-bad-part")
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert sink.parts == [(b"with-bad-part", 1, "empty_text")]
+    assert handler.committed == [[b"a", b"with-bad-part"]]
+    assert [m.outcome for m in batch] == [("ack", False)] * 2

@@ -24,6 +24,7 @@ from careerrank.encoding import (
     torch_dtype,
 )
 from careerrank.encoding.use_multilingual import SentencePieceTokenizer, use_tokenizer
+from careerrank.errors import ModelUnavailable
 from careerrank.settings import ModelSettings
 from careerrank.vectors import normalise
 from tests.paths import REPO_ROOT as ROOT
@@ -143,7 +144,7 @@ def test_model_id_of_a_local_path_is_its_directory_name(tmp_path: Path) -> None:
 
 
 def test_model_id_rejects_a_bad_hashing_dim() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ModelUnavailable, match="hashing-<dimension>"):
         model_id("hashing-big")
 
 
