@@ -104,7 +104,7 @@ async def reindex(
                 encoder = await asyncio.get_running_loop().run_in_executor(executor, load_encoder, model_settings)
         if encoder.name != model:
             raise VectorsMismatch(f"encoder {encoder.name!r} is not the model being reindexed ({model!r})")
-        job = _Reindex(settings, encoder, executor, result, stages, started_at, began, force=force, progress=progress)
+        job = _Reindex(settings, encoder, executor, result, stages, started_at, began, force, progress)
         dsn = settings.postgres.dsn.get_secret_value()
         async with connected(dsn) as lock, connected(dsn) as session:
             await job.run(lock, session)
@@ -115,32 +115,23 @@ async def reindex(
     return result
 
 
+@dataclass
 class _Reindex:
     """One run: the stages in order, on a session of its own and a second one that holds the pause."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        encoder: Encoder,
-        executor: ThreadPoolExecutor,
-        result: ReindexResult,
-        stages: _Stages,
-        started_at: datetime,
-        began: float,
-        *,
-        force: bool,
-        progress: bool,
-    ) -> None:
-        self.settings = settings
-        self.encoder = encoder
-        self.model = encoder.name
-        self.executor = executor
-        self.result = result
-        self.stages = stages
-        self.started_at = started_at
-        self.began = began
-        self.force = force
-        self.progress = progress
+    settings: Settings
+    encoder: Encoder
+    executor: ThreadPoolExecutor
+    result: ReindexResult
+    stages: _Stages
+    started_at: datetime
+    began: float
+    force: bool
+    progress: bool
+
+    @property
+    def model(self) -> str:
+        return self.encoder.name
 
     async def run(self, lock: Session, session: Session) -> None:
         counts, stages = self.result.counts, self.stages
