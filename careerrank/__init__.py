@@ -37,6 +37,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "model_id": ("careerrank.encoding", "model_id"),
     "embedding_text": ("careerrank.encoding", "embedding_text"),
     "text_hash": ("careerrank.encoding", "text_hash"),
+    "Vectors": ("careerrank.vectors", "Vectors"),
     "normalise": ("careerrank.vectors", "normalise"),
     # vectors to lists
     "ApproximateIndex": ("careerrank.retrieval", "ApproximateIndex"),

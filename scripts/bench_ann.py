@@ -48,6 +48,7 @@ from careerrank import (
     Encoder,
     ModelSettings,
     UseMultilingualEncoder,
+    Vectors,
     embedding_text,
     load_encoder,
     read_events,
@@ -58,7 +59,6 @@ from careerrank import (
 )
 from schemas import Upsert
 
-Vectors = npt.NDArray[np.float32]
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -41,6 +41,7 @@ from careerrank import (  # noqa: E402
     ModelSettings,
     SentenceTransformerEncoder,
     UseMultilingualEncoder,
+    Vectors,
     embedding_text,
     generate,
     load_encoder,
@@ -48,8 +49,6 @@ from careerrank import (  # noqa: E402
     read_events,
 )
 from schemas import ResumeUpserted, VacancyUpserted  # noqa: E402
-
-Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
 
 def texts_of(corpus: str, n: int) -> list[str]:
