@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +17,13 @@ class AmqpSettings(BaseModel):
     # Every exchange and queue name starts with this; tests use a unique prefix per run.
     prefix: str = "careerrank"
     publish_window: int = Field(default=200, ge=1, description="Publisher confirms kept in flight at once.")
-    delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before a crashing message is dead-lettered.")
+    # A message that comes back again and again (its consumer died each time) is tried alone once it was
+    # delivered ``suspect_after`` times, and dead-lettered once the worker died ``crash_limit`` times while
+    # trying it alone: a crash of a whole batch is no evidence against any one message in it. The broker's own
+    # delivery limit is a backstop far above that; what it dead-letters is recorded like every dead letter.
+    suspect_after: int = Field(default=3, ge=1, description="Deliveries before a message is tried alone.")
+    crash_limit: int = Field(default=3, ge=1, description="Deaths during its lone try before a dead letter.")
+    delivery_limit: int = Field(default=50, ge=1, description="Deliveries before the broker dead-letters it.")
     retry_delays_s: list[float] = Field(
         default=[1.0, 10.0, 60.0],
         max_length=10,
@@ -30,6 +36,15 @@ class AmqpSettings(BaseModel):
         if any(d < 0.001 for d in delays):
             raise ValueError("retry delays must be at least 1 ms")
         return delays
+
+    @model_validator(mode="after")
+    def _backstop_last(self) -> AmqpSettings:
+        if self.delivery_limit <= self.suspect_after + self.crash_limit:
+            raise ValueError(
+                "delivery_limit must exceed suspect_after + crash_limit: the broker's limit is the backstop, "
+                "not what parks a message that crashes the worker"
+            )
+        return self
 
 
 class PostgresSettings(BaseModel):
@@ -72,6 +87,9 @@ class EmbedderSettings(BaseModel):
     max_batch: int = Field(default=512, ge=1)
     max_wait_ms: int = Field(default=50, ge=0)
     prefetch: int = Field(default=1024, ge=1)
+    # An occurred_at further ahead than this is a producer's clock gone wrong; accepted, it would make every
+    # later real update of the item look stale.
+    max_clock_skew_s: float = Field(default=300.0, gt=0, description="How far in the future occurred_at may be.")
 
 
 class MatcherSettings(BaseModel):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
 from schemas.closures import ResumeClosed, VacancyClosed
+from schemas.index_updates import IndexUpdate
 from schemas.kinds import Kind
 from schemas.postings import ResumeUpserted, VacancyUpserted
 
@@ -22,22 +23,32 @@ MAX_BODY_BYTES = 1_048_576
 MAX_BATCH_EVENTS = 1000
 MAX_BATCH_BODY_BYTES = 16 * MAX_BODY_BYTES
 BATCH_ROUTING_KEY = "batch"
-_TYPE_LIKE = re.compile(r"^[a-z_.]{1,40}$")
-_FIELD_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+_BOM = b"\xef\xbb\xbf"
 
 _adapter: TypeAdapter[Upsert | Closure] = TypeAdapter(Event)
+# The only names a reason may show as a path: fields of our models (and of the index updates, which share
+# describe_errors).
+_OUR_FIELDS = frozenset(
+    name
+    for model in (VacancyUpserted, ResumeUpserted, VacancyClosed, ResumeClosed, IndexUpdate)
+    for name in model.model_fields
+)
 
 
 class InvalidEvent(ValueError):
     """The body can never become a valid event.
 
-    ``code`` is one of a fixed set (a metric label); ``reason`` is safe to log: it holds no field values.
+    ``code`` is one of a fixed set (a metric label); ``reason`` is safe to log: it holds no string the producer
+    sent (no field values, no unknown type names or keys), only our own words, field names and numbers.
+    ``body``: for an element of a batch message, that element alone as JSON (ASCII, so that it can always be
+    stored and replayed, whatever it holds).
     """
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, body: bytes | None = None) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.body = body
 
 
 def kind_of(event: Upsert | Closure) -> Kind:
@@ -45,27 +56,42 @@ def kind_of(event: Upsert | Closure) -> Kind:
     return "vacancy" if event.type.startswith("vacancy.") else "resume"
 
 
-def parse_event(body: bytes) -> Upsert | Closure:
-    """Decode and validate one event; raise :class:`InvalidEvent` with a loggable reason."""
+def parse_event(body: bytes, *, routing_key: str | None = None, not_after: datetime | None = None) -> Upsert | Closure:
+    """Decode and validate one event; raise :class:`InvalidEvent` with a loggable reason.
+
+    ``routing_key``: the key it was published with, which must name its type (see :func:`parse_events`);
+    ``not_after``: the latest ``occurred_at`` accepted (now plus the allowed clock skew).
+    """
+    body = _without_bom(body)
     if len(body) > MAX_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BODY_BYTES}")
+    _check_key(routing_key, batch=False)
     data = _decode(body)
     if not isinstance(data, dict):
         raise InvalidEvent("not_an_object", f"malformed event: expected a JSON object, got {type(data).__name__}")
-    return _validate(data)
+    return _validate(data, routing_key, not_after)
 
 
-def parse_events(body: bytes) -> list[Upsert | Closure | InvalidEvent]:
+def parse_events(
+    body: bytes, *, routing_key: str | None = None, not_after: datetime | None = None
+) -> list[Upsert | Closure | InvalidEvent]:
     """Events of a message: one JSON object, or a JSON array of up to ``MAX_BATCH_EVENTS`` of them.
 
     A producer that has many changes at once sends several per message (far fewer publishes, confirms and
     acks). Each element is validated on its own: an invalid one comes back as its :class:`InvalidEvent`, in
-    place, so it alone is dead-lettered. A body that is neither raises :class:`InvalidEvent`.
+    place, so it alone is dead-lettered. A body that is neither raises :class:`InvalidEvent`. A UTF-8
+    byte-order mark before the body is ignored.
+
+    The routing key is what bindings route by, so it must tell the truth: a message published under an event
+    type holds events of that type only (an element of another type is rejected); ``batch`` may hold any mix;
+    any other key is refused whole. ``routing_key=None`` skips that check (files, tests).
     """
+    body = _without_bom(body)
     if body.lstrip()[:1] != b"[":
-        return [parse_event(body)]
+        return [parse_event(body, routing_key=routing_key, not_after=not_after)]
     if len(body) > MAX_BATCH_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BATCH_BODY_BYTES}")
+    _check_key(routing_key, batch=True)
     data = _decode(body)
     if not isinstance(data, list) or not data:
         raise InvalidEvent("not_an_object", "malformed batch: expected a non-empty JSON array of events")
@@ -78,10 +104,24 @@ def parse_events(body: bytes) -> list[Upsert | Closure | InvalidEvent]:
                 raise InvalidEvent(
                     "not_an_object", f"malformed event: expected a JSON object, got {type(element).__name__}"
                 )
-            out.append(_validate(element))
+            out.append(_validate(element, routing_key, not_after))
         except InvalidEvent as exc:
-            out.append(InvalidEvent(exc.code, f"batch element {index}: {exc.reason}"))
+            # ensure_ascii: an element may hold strings that are not valid Unicode (a lone surrogate); as
+            # escapes they are plain ASCII, and the element reads back exactly as it was sent.
+            alone = json.dumps(element, ensure_ascii=True).encode()
+            out.append(InvalidEvent(exc.code, f"batch element {index}: {exc.reason}", alone))
     return out
+
+
+def _without_bom(body: bytes) -> bytes:
+    return body[len(_BOM) :] if body.startswith(_BOM) else body
+
+
+def _check_key(routing_key: str | None, *, batch: bool) -> None:
+    if routing_key is None or routing_key in EVENT_TYPES or (batch and routing_key == BATCH_ROUTING_KEY):
+        return
+    expected = f"one of {', '.join(EVENT_TYPES)}" + (f" or {BATCH_ROUTING_KEY!r}" if batch else "")
+    raise InvalidEvent("routing_mismatch", f"unknown routing key; publish with {expected}")
 
 
 def _decode(body: bytes) -> Any:
@@ -91,20 +131,32 @@ def _decode(body: bytes) -> Any:
         raise InvalidEvent(
             "malformed_json", f"malformed JSON: {exc.__class__.__name__} at position {_position(exc)}"
         ) from exc
+    except RecursionError as exc:
+        raise InvalidEvent("malformed_json", "malformed JSON: nested too deeply") from exc
 
 
-def _validate(data: dict[str, Any]) -> Upsert | Closure:
+def _validate(data: dict[str, Any], routing_key: str | None, not_after: datetime | None) -> Upsert | Closure:
     event_type = data.get("type")
     if event_type not in EVENT_TYPES:
-        # Echo the type back only when it looks like one: producer strings never reach logs unchecked.
-        shown = event_type if isinstance(event_type, str) and _TYPE_LIKE.match(event_type) else "<unprintable>"
-        raise InvalidEvent("unknown_type", f"unknown event type {shown!r}; expected one of {', '.join(EVENT_TYPES)}")
+        # Never echoed: a type field may hold anything, a person's name included.
+        raise InvalidEvent("unknown_type", f"unknown event type; expected one of {', '.join(EVENT_TYPES)}")
+    if routing_key is not None and routing_key != BATCH_ROUTING_KEY and routing_key != event_type:
+        raise InvalidEvent("routing_mismatch", f"a {event_type} event published under the routing key {routing_key}")
     try:
-        return _adapter.validate_python(data)
+        event = _adapter.validate_python(data)
     except ValidationError as exc:
         described = describe_errors(exc, tagged=True)
         code = "empty_text" if "empty text" in described else "schema_invalid"
         raise InvalidEvent(code, f"schema-invalid {event_type}: {described}") from exc
+    except RecursionError as exc:
+        raise InvalidEvent("schema_invalid", f"schema-invalid {event_type}: nested too deeply") from exc
+    if not_after is not None and event.occurred_at > not_after:
+        ahead = (event.occurred_at - not_after).total_seconds()
+        raise InvalidEvent(
+            "clock_skew",
+            f"occurred_at is {ahead:.0f} s beyond the accepted clock skew into the future: a producer clock is wrong",
+        )
+    return event
 
 
 def describe_errors(exc: ValidationError, limit: int = 5, *, tagged: bool = False) -> str:
@@ -114,8 +166,10 @@ def describe_errors(exc: ValidationError, limit: int = 5, *, tagged: bool = Fals
     """
     parts = []
     for error in exc.errors(include_input=False, include_url=False, include_context=False)[:limit]:
-        # Paths name our fields, but an unexpected key is the producer's string: shown only if it looks like one.
+        # Paths name our fields, but an unexpected key is the producer's string: never shown.
         path = error["loc"][1:] if tagged else error["loc"]
+        if error["type"] == "extra_forbidden":
+            path = (*path[:-1], "<unexpected field>")
         loc = ".".join(_loc_part(p) for p in path) or "event"
         parts.append(f"{loc}: {error['msg']}")
     more = exc.error_count() - limit
@@ -131,7 +185,7 @@ def json_schema() -> dict[str, Any]:
 
 
 def _loc_part(part: str | int) -> str:
-    return str(part) if isinstance(part, int) or _FIELD_LIKE.match(part) else "<field>"
+    return str(part) if isinstance(part, int) or part in _OUR_FIELDS or part.startswith("<") else "<field>"
 
 
 def _position(exc: Exception) -> int:

@@ -16,10 +16,13 @@ from careerrank.observability import PipelineMetrics, serve
 from careerrank.retrieval import gpu_available
 from careerrank.settings import Settings
 from careerrank.storage import Database
-from workers.consumer import BatchConsumer, BatchLimits
+from workers.broker_dead_letters import BrokerDeadLetters
+from workers.consumer import BatchConsumer
+from workers.crash_guard import CrashGuard
 from workers.dead_letters import DeadLetterSink
 from workers.embedder import WORKER as EMBEDDER
 from workers.embedder import Embedder
+from workers.inbox import BatchLimits
 from workers.lifecycle import Service, run_until_signalled
 from workers.matcher import WORKER as MATCHER
 from workers.matcher import Matcher
@@ -40,6 +43,7 @@ class EmbedderService(Service):
         t = broker.topology
         self.handler = Embedder(s, database, encoder, t.internal, self.metrics, executor)
         limits = BatchLimits(s.embedder.max_batch, s.embedder.max_wait_ms / 1000)
+        await _record_broker_dead_letters(self, resources, broker, database)
         log.info("started", extra={"worker": self.name, "model": encoder.name, "device": encoder.device})
         return _consumer(self, broker, database, t.embedder_queue, self.handler, limits)
 
@@ -56,6 +60,7 @@ class MatcherService(Service):
         self.handler = Matcher(database, model_id(s.model.name), s.matcher.top_k, self.metrics, executor, use_gpu)
         await self.handler.load()
         limits = BatchLimits(s.matcher.max_batch, s.matcher.max_wait_ms / 1000)
+        await _record_broker_dead_letters(self, resources, broker, database)
         log.info("started", extra={"worker": self.name, "index": "gpu" if use_gpu else "cpu"})
         return _consumer(self, broker, database, broker.topology.matcher_queue, self.handler, limits)
 
@@ -77,10 +82,22 @@ async def _broker(service: Service, resources: AsyncExitStack, prefetch: int) ->
 def _consumer(
     service: Service, broker: Broker, database: Database, queue: AbstractQueue, handler: Any, limits: BatchLimits
 ) -> BatchConsumer[Any, Any]:
-    """The consume loop of ``queue``, with dead letters and delayed retries of its own."""
+    """The consume loop of ``queue``, with dead letters, delayed retries and lone tries of its own."""
     sink = DeadLetterSink(service.name, queue.name, broker.topology.dead, database, service.metrics)
     retry = DelayedRetry(service.name, queue.name, broker.names, broker.channel.default_exchange, service.metrics)
-    return BatchConsumer(service.name, queue, handler, limits, service.metrics, sink, retry)
+    guard = CrashGuard(service.name, queue.name, service.settings.amqp, database, service.metrics)
+    return BatchConsumer(service.name, queue, handler, limits, service.metrics, sink, retry, guard)
+
+
+async def _record_broker_dead_letters(
+    service: Service, resources: AsyncExitStack, broker: Broker, database: Database
+) -> None:
+    """Every worker records what the broker dead-lettered by itself (stopped before the broker closes)."""
+    queue = broker.topology.unrecorded_queue
+    sink = DeadLetterSink(service.name, queue.name, broker.topology.dead, database, service.metrics)
+    recorder = BrokerDeadLetters(service.name, queue, broker.names, sink)
+    await recorder.start()
+    resources.push_async_callback(recorder.stop)
 
 
 def build(role: str, settings: Settings, registry: CollectorRegistry | None = None) -> Service:

@@ -14,6 +14,9 @@ What happens to a message is decided by the class of the error (see :mod:`career
 - any other error splits the batch and retries message by message, so one poison message cannot take its
   neighbours down; a message that still fails is retried later with a delay, a bounded number of times
   (:mod:`workers.retries`), and then dead-lettered with the error's type as its reason.
+
+A message that kills the process raises nothing: it comes back, with its whole prefetch window, when the
+worker restarts. One that came back often is tried alone, on the record (:mod:`workers.crash_guard`).
 """
 
 from __future__ import annotations
@@ -24,14 +27,17 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from careerrank.backoff import until_available
 from careerrank.errors import RejectedError, SetupError, TransientError, suppressed
 from careerrank.observability import PipelineMetrics
-from workers.dead_letters import DeadLetterSink, RejectedPart
+from workers.crash_guard import CrashGuard
+from workers.dead_letters import DeadLetterSink
+from workers.handler import BatchHandler
+from workers.inbox import BatchLimits, Inbox
 from workers.retries import DelayedRetry, attempt_of
 
 log = logging.getLogger(__name__)
@@ -41,33 +47,6 @@ D_co = TypeVar("D_co", covariant=True)
 P = TypeVar("P")
 R = TypeVar("R")
 Messages = list[AbstractIncomingMessage]
-
-
-@dataclass(frozen=True, slots=True)
-class Decoded(Generic[D]):
-    """What a handler made of one message, and the elements of it rejected on their own."""
-
-    value: D
-    rejected: tuple[RejectedPart, ...] = ()
-
-
-class BatchHandler(Protocol[D, P]):
-    def decode(self, message: AbstractIncomingMessage) -> Decoded[D]:
-        """Parse and validate one message; raise :class:`~careerrank.errors.RejectedError` if it can never be
-        processed. Pure: no I/O, so nothing here is retried."""
-        ...
-
-    async def prepare(self, batch: list[D]) -> P: ...
-
-    async def commit(self, prepared: P) -> None:
-        """Make the batch's effects durable (and publish onwards); the consumer acks the messages after."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class BatchLimits:
-    max_batch: int
-    max_wait_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +67,7 @@ class BatchConsumer(Generic[D, P]):
         metrics: PipelineMetrics,
         dead_letters: DeadLetterSink,
         retry: DelayedRetry | None = None,
+        guard: CrashGuard | None = None,
     ) -> None:
         self.name = name
         self._queue = queue
@@ -96,7 +76,8 @@ class BatchConsumer(Generic[D, P]):
         self._metrics = metrics
         self._dead = dead_letters
         self._retry = retry
-        self._inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self._guard = guard
+        self._inbox = Inbox()
         self._consumer_tag: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -146,6 +127,14 @@ class BatchConsumer(Generic[D, P]):
                 batch = await self._collect()
                 if not batch:
                     break
+                suspects = [m for m in batch if self._guard is not None and self._guard.is_suspect(m)]
+                if suspects:
+                    if committing is not None:
+                        await committing  # from here on, a death of the worker happens during one lone try
+                        committing = None
+                    batch = await self._try_alone(suspects, batch)
+                    if not batch:
+                        continue
                 self._metrics.batch_size.labels(self.name).observe(len(batch))
                 deliveries = await self._decode(batch)
                 values = [d.value for d in deliveries]
@@ -170,35 +159,40 @@ class BatchConsumer(Generic[D, P]):
             self._stopping.set()
 
     async def _collect(self) -> Messages:
-        """Wait for a first message (or stop), then take more until the batch is full or max_wait passes."""
-        first: AbstractIncomingMessage | None = None
-        while first is None:
-            if self._stopping.is_set():  # no new batch once stopping; the rest goes back unacked
+        return await self._inbox.collect(self._limits, self._stopping)
+
+    async def _try_alone(self, suspects: Messages, batch: Messages) -> Messages:
+        """Process each suspect on its own, on the record; return the rest of the batch."""
+        log.info("trying redelivered messages alone", extra={"worker": self.name, "messages": len(suspects)})
+        for done, message in enumerate(suspects):
+            if self._stopping.is_set():  # the untried go back to the broker with the rest of the batch
+                rest = suspects[done:] + [m for m in batch if not any(m is s for s in suspects)]
+                for untried in rest:
+                    await suppressed(untried.nack(requeue=True), "nack of an untried message")
                 return []
-            getter = asyncio.ensure_future(self._inbox.get())
-            stopper = asyncio.ensure_future(self._stopping.wait())
-            done, _ = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            stopper.cancel()
-            if getter in done:
-                first = getter.result()
-            else:
-                getter.cancel()
-        batch = [first]
-        deadline = time.monotonic() + self._limits.max_wait_s
-        while len(batch) < self._limits.max_batch:
-            try:
-                batch.append(self._inbox.get_nowait())
-                continue
-            except asyncio.QueueEmpty:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self._stopping.is_set():
-                break
-            try:
-                batch.append(await asyncio.wait_for(self._inbox.get(), remaining))
-            except TimeoutError:
-                break
-        return batch
+            await self._try_one(message)
+        return [m for m in batch if not any(m is s for s in suspects)]
+
+    async def _try_one(self, message: AbstractIncomingMessage) -> None:
+        guard = self._guard
+        assert guard is not None
+        crashes = await self._patiently("lone try", partial(guard.begin, message))
+        try:
+            if crashes >= guard.crash_limit:
+                reason = guard.reason(crashes)
+                await self._patiently("dead-lettering", partial(self._dead.send, message, "crashed_worker", reason))
+                return
+            deliveries = await self._decode([message])
+            if deliveries:
+                values = [d.value for d in deliveries]
+                ok, prepared, error = await self._stage("prepare", partial(self._handler.prepare, values))
+                if ok:
+                    await self._commit(deliveries, prepared)  # type: ignore[arg-type]
+                else:
+                    await self._isolate(deliveries, error)
+        finally:
+            # However the try ended, the worker lived through it: no evidence against the message.
+            await suppressed(self._patiently("lone try", partial(guard.end, message)), "end of a lone try")
 
     async def _decode(self, batch: Messages) -> list[_Delivery[D]]:
         """Decode each message; dead-letter the rejected ones (and rejected elements) now, keep the rest."""

@@ -9,7 +9,7 @@ import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 from careerrank.errors import RejectedError
-from careerrank.messaging import forwarded, publish_one
+from careerrank.messaging import forwarded, publish_one, recorded_key
 from careerrank.observability import PipelineMetrics
 from careerrank.storage import Database
 
@@ -40,10 +40,14 @@ class DeadLetterSink:
         self._database = database
         self._metrics = metrics
 
-    async def send(self, message: AbstractIncomingMessage, code: str, reason: str) -> None:
-        """Store and publish the message with its reason, then ack it: nothing is lost, nothing loops."""
-        copy = forwarded(message, {REASON_HEADER: reason, QUEUE_HEADER: self._queue})
-        await self._store_and_publish(copy, message.body, code, reason)
+    async def send(self, message: AbstractIncomingMessage, code: str, reason: str, queue: str | None = None) -> None:
+        """Store and publish the message with its reason, then ack it: nothing is lost, nothing loops.
+
+        ``queue``: the queue it failed in, where a replay puts it back (this sink's queue by default).
+        """
+        queue = queue or self._queue
+        copy = forwarded(message, {REASON_HEADER: reason, QUEUE_HEADER: queue})
+        await self._store_and_publish(copy, message.body, code, reason, queue)
         await message.ack()
 
     async def send_part(self, message: AbstractIncomingMessage, part: RejectedPart) -> None:
@@ -55,12 +59,13 @@ class DeadLetterSink:
             QUEUE_HEADER: self._queue,
             BATCH_INDEX_HEADER: part.index,
         }
-        await self._store_and_publish(forwarded(message, headers, part.body), part.body, part.error.code, reason)
+        copy = forwarded(message, headers, part.body)
+        await self._store_and_publish(copy, part.body, part.error.code, reason, self._queue)
 
-    async def _store_and_publish(self, copy: aio_pika.Message, body: bytes, code: str, reason: str) -> None:
+    async def _store_and_publish(self, copy: aio_pika.Message, body: bytes, code: str, reason: str, queue: str) -> None:
         async with self._database.session() as session:
-            letter_id = await session.dead_letters.record(self._queue, reason, body, copy.headers)
-        await publish_one(self._exchange, copy, self._queue)
+            letter_id = await session.dead_letters.record(queue, reason, body, copy.headers)
+        await publish_one(self._exchange, copy, recorded_key(queue))
         self._metrics.dead_letters.labels(self._worker, code).inc()
         self._metrics.events.labels(self._worker, "dead_lettered").inc()
         log.warning(

@@ -12,12 +12,11 @@ announced again rather than written again.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
@@ -27,6 +26,7 @@ from careerrank.errors import InvalidMessage
 from careerrank.messaging import (
     INDEX_UPDATE_KEY,
     PUBLISHED_AT_HEADER,
+    Names,
     persistent_message,
     publish_windowed,
     published_at,
@@ -37,8 +37,8 @@ from careerrank.storage import Database, Session
 from careerrank.storage.event_log import Outcome
 from careerrank.vectors import Vectors
 from schemas import KINDS, Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_events
-from workers.consumer import Decoded
 from workers.dead_letters import RejectedPart
+from workers.handler import Decoded
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +104,17 @@ class Embedder:
         self._internal = internal
         self._metrics = metrics
         self._executor = executor
+        self._events_exchange = Names.of(settings.amqp).events
 
     def decode(self, message: AbstractIncomingMessage) -> Decoded[EventsMessage]:
+        # The routing key is checked where the producer chose it; a retried or replayed message comes back
+        # through the default exchange under the queue's name, and was admitted (or is replayed) by its body.
+        from_producer = message.exchange == self._events_exchange
+        not_after = datetime.now(UTC) + timedelta(seconds=self._settings.embedder.max_clock_skew_s)
         try:
-            parsed = parse_events(message.body)
+            parsed = parse_events(
+                message.body, routing_key=message.routing_key if from_producer else None, not_after=not_after
+            )
         except InvalidEvent as exc:
             raise InvalidMessage(exc.code, exc.reason) from exc
         events: list[Upsert | Closure] = []
@@ -115,7 +122,7 @@ class Embedder:
         for index, event in enumerate(parsed):
             # One bad event of a batch message is dead-lettered alone; the message is acked with the batch.
             if isinstance(event, InvalidEvent):
-                body = json.dumps(json.loads(message.body)[index], ensure_ascii=False).encode()
+                body = event.body if event.body is not None else message.body
                 rejected.append(RejectedPart(index, body, InvalidMessage(event.code, event.reason)))
             else:
                 events.append(event)

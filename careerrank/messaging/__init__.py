@@ -17,6 +17,8 @@ from careerrank.messaging.topology import (
     declare_topology,
     delete_topology,
     queue_stats,
+    recorded_key,
+    unrecorded_key,
 )
 
 __all__ = [
@@ -38,4 +40,6 @@ __all__ = [
     "publish_windowed",
     "published_at",
     "queue_stats",
+    "recorded_key",
+    "unrecorded_key",
 ]

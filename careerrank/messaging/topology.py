@@ -2,13 +2,18 @@
 
     producers ──► <prefix>.events (topic) ──#──► <prefix>.embedder (quorum)
     embedder  ──► <prefix>.internal (direct) ──index.update──► <prefix>.matcher (quorum, single active consumer)
-    any worker ─► <prefix>.dead (topic) ──#──► <prefix>.dead-letters (quorum)
+    any worker ─► <prefix>.dead (topic) ──recorded.#──► <prefix>.dead-letters (quorum)
     any worker ─► <worker queue>.retry.<delay>ms (TTL = delay) ──expires──► back to <worker queue>
+    broker    ─► <prefix>.dead (topic) ──unrecorded.#──► <prefix>.dead-letters.unrecorded (quorum)
 
-Worker queues dead-letter to ``<prefix>.dead`` themselves once a message was redelivered
-``delivery_limit`` times (a message that crashes the worker cannot loop forever). A message that fails on
-its own is parked in a retry queue, one per delay so that no message waits behind a longer one; when its
-time is up the broker moves it back to its worker queue.
+A worker dead-letters a message itself, with a reason, after writing it to PostgreSQL for replay; those
+reach the dead-letter queue under ``recorded.<queue>``. A message that fails on its own is parked in a retry
+queue, one per delay so that no message waits behind a longer one; when its time is up the broker moves it
+back to its worker queue. A message that keeps coming back because its consumer dies is tried alone by the
+worker (see :mod:`workers.crash_guard`); the queue's own ``delivery_limit`` is a backstop far above that.
+What the broker dead-letters itself arrives under ``unrecorded.<queue>``, where every worker records it with
+its reason and passes it on to the dead-letter queue (:mod:`workers.broker_dead_letters`): no dead letter is
+missing from PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ from careerrank.errors import TopologyMismatch
 from careerrank.settings import AmqpSettings
 
 INDEX_UPDATE_KEY = "index.update"
+
+
+def recorded_key(queue: str) -> str:
+    """Routing key of a dead letter a worker has recorded, from ``queue``."""
+    return f"recorded.{queue}"
+
+
+def unrecorded_key(queue: str) -> str:
+    """Routing key of a message the broker dead-lettered from ``queue`` by itself."""
+    return f"unrecorded.{queue}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +74,22 @@ class Names:
     def dead_queue(self) -> str:
         return f"{self.prefix}.dead-letters"
 
+    @property
+    def unrecorded_queue(self) -> str:
+        """What the broker dead-lettered by itself, before a worker records it."""
+        return f"{self.prefix}.dead-letters.unrecorded"
+
+    @property
+    def worker_queues(self) -> tuple[str, str]:
+        return (self.embedder_queue, self.matcher_queue)
+
     def retry_queues(self, worker_queue: str) -> list[str]:
         """The retry queue of each attempt, in order."""
         return [f"{worker_queue}.retry.{ms}ms" for ms in self.retry_delays_ms]
 
     def all_queues(self) -> list[str]:
         retries = self.retry_queues(self.embedder_queue) + self.retry_queues(self.matcher_queue)
-        return [self.embedder_queue, self.matcher_queue, self.dead_queue, *retries]
+        return [self.embedder_queue, self.matcher_queue, self.dead_queue, self.unrecorded_queue, *retries]
 
     def all_exchanges(self) -> list[str]:
         return [self.events, self.internal, self.dead]
@@ -79,6 +103,7 @@ class Topology:
     embedder_queue: AbstractQueue
     matcher_queue: AbstractQueue
     dead_queue: AbstractQueue
+    unrecorded_queue: AbstractQueue
 
 
 async def declare_topology(channel: AbstractChannel, names: Names, delivery_limit: int) -> Topology:
@@ -88,7 +113,8 @@ async def declare_topology(channel: AbstractChannel, names: Names, delivery_limi
     except aiormq.exceptions.ChannelPreconditionFailed as exc:
         raise TopologyMismatch(
             f"RabbitMQ already has {names.prefix}.* declared with other arguments ({exc}). Align the settings "
-            "(e.g. CAREERRANK_AMQP__DELIVERY_LIMIT) with the running deployment, or delete the queues."
+            "(e.g. CAREERRANK_AMQP__DELIVERY_LIMIT) with the running deployment; an upgrade that changes queue "
+            "arguments needs the old queues drained and deleted first (deploy/README.md)."
         ) from exc
 
 
@@ -97,21 +123,28 @@ async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) 
     internal = await channel.declare_exchange(names.internal, aio_pika.ExchangeType.DIRECT, durable=True)
     dead = await channel.declare_exchange(names.dead, aio_pika.ExchangeType.TOPIC, durable=True)
 
-    worker_args: FieldTable = {
-        "x-queue-type": "quorum",
-        "x-dead-letter-exchange": names.dead,
-        "x-delivery-limit": delivery_limit,
-    }
-    embedder_queue = await channel.declare_queue(names.embedder_queue, arguments=worker_args, durable=True)
+    def worker_args(queue: str) -> FieldTable:
+        return {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": names.dead,
+            "x-dead-letter-routing-key": unrecorded_key(queue),
+            "x-delivery-limit": delivery_limit,
+        }
+
+    embedder_queue = await channel.declare_queue(
+        names.embedder_queue, arguments=worker_args(names.embedder_queue), durable=True
+    )
     await embedder_queue.bind(events, routing_key="#")
     # One matcher owns the index at a time; a second replica waits as a standby and rebuilds its index
     # from PostgreSQL when it takes over (it finds the lists' generation moved on).
-    matcher_queue = await channel.declare_queue(
-        names.matcher_queue, arguments={**worker_args, "x-single-active-consumer": True}, durable=True
-    )
+    matcher_args = {**worker_args(names.matcher_queue), "x-single-active-consumer": True}
+    matcher_queue = await channel.declare_queue(names.matcher_queue, arguments=matcher_args, durable=True)
     await matcher_queue.bind(internal, routing_key=INDEX_UPDATE_KEY)
-    dead_queue = await channel.declare_queue(names.dead_queue, arguments={"x-queue-type": "quorum"}, durable=True)
-    await dead_queue.bind(dead, routing_key="#")
+    quorum: FieldTable = {"x-queue-type": "quorum"}
+    dead_queue = await channel.declare_queue(names.dead_queue, arguments=quorum, durable=True)
+    await dead_queue.bind(dead, routing_key="recorded.#")
+    unrecorded_queue = await channel.declare_queue(names.unrecorded_queue, arguments=quorum, durable=True)
+    await unrecorded_queue.bind(dead, routing_key="unrecorded.#")
     for worker_queue in (names.embedder_queue, names.matcher_queue):
         for retry_queue, ms in zip(names.retry_queues(worker_queue), names.retry_delays_ms, strict=True):
             # Published to through the default exchange; expired messages go back the same way.
@@ -122,7 +155,7 @@ async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) 
                 "x-dead-letter-routing-key": worker_queue,
             }
             await channel.declare_queue(retry_queue, arguments=retry_args, durable=True)
-    return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue)
+    return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue, unrecorded_queue)
 
 
 async def delete_topology(channel: AbstractChannel, names: Names) -> None:

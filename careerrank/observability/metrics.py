@@ -72,6 +72,13 @@ class PipelineMetrics:
             ["worker"],
             registry=registry,
         )
+        self.lone_tries = Counter(
+            "careerrank_lone_tries_total",
+            "Messages tried alone because they kept coming back, by how the try began: first (no earlier try "
+            "of it was cut short) or after_crash (the worker died during an earlier lone try of it).",
+            ["worker", "start"],
+            registry=registry,
+        )
         self.reconnects = Counter(
             "careerrank_reconnects_total",
             "Connections re-established after a loss.",

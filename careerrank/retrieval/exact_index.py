@@ -1,10 +1,7 @@
 """An exact inner-product index of one kind's vectors, addressed by upstream string ids.
 
-Positions in the FAISS index are kept dense and in step with ``ids``; a removal compacts both.
-Beside each vector sits its ``floor``: the score of the last entry of that item's own top-K list
-(``-inf`` while the list is not full). A new item of the opposite kind enters an item's list only
-if it scores above the floor, which turns "which lists does this new item belong to?" into one
-matrix product instead of a search per list.
+Positions in the FAISS index are kept dense and in step with ``ids``; a removal compacts both, and says how
+positions moved so that what refers to them (:mod:`careerrank.retrieval.resident`) can follow.
 """
 
 from __future__ import annotations
@@ -25,14 +22,13 @@ def gpu_available() -> bool:
 
 
 class ItemIndex:
-    """Vectors of one kind with their versions and list floors. Not thread-safe: one owner thread."""
+    """Vectors of one kind with their versions. Not thread-safe: one owner thread."""
 
     def __init__(self, dim: int, use_gpu: bool = False) -> None:
         self.dim = dim
         self._cpu = faiss.IndexFlatIP(dim)
         self.ids: list[str] = []
         self.versions: list[datetime] = []
-        self.floor: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
         self._pos: dict[str, int] = {}
         self._gpu_resources = faiss.StandardGpuResources() if use_gpu else None
         self._gpu: faiss.Index | None = None
@@ -54,6 +50,10 @@ class ItemIndex:
 
     def position(self, item_id: str) -> int | None:
         return self._pos.get(item_id)
+
+    def position_of(self, item_id: str) -> int:
+        """The position of an id the index holds (KeyError otherwise)."""
+        return self._pos[item_id]
 
     def vectors(self) -> Vectors:
         """A read-only view of all vectors, row ``i`` belonging to ``ids[i]``."""
@@ -93,50 +93,56 @@ class ItemIndex:
                 self._pos[ids[r]] = start + offset
                 self.ids.append(ids[r])
                 self.versions.append(versions[r])
-            self.floor = np.concatenate([self.floor, np.full(len(new_rows), -np.inf, dtype=np.float32)])
         self._gpu_stale = True
         return existed
 
     def remove(self, ids: Sequence[str]) -> int:
+        keep = self.compact(ids)
+        return 0 if keep is None else int(len(keep) - keep.sum())
+
+    def compact(self, ids: Sequence[str]) -> npt.NDArray[np.bool_] | None:
+        """Remove ``ids`` (unknown ones are ignored); return which old positions stayed, or None if none left."""
         positions = sorted({self._pos[i] for i in ids if i in self._pos})
         if not positions:
-            return 0
+            return None
         self._cpu.remove_ids(faiss.IDSelectorBatch(np.asarray(positions, dtype=np.int64)))
         keep = np.ones(len(self.ids), dtype=bool)
         keep[positions] = False
-        self.ids = [i for i, k in zip(self.ids, keep, strict=True) if k]
-        self.versions = [v for v, k in zip(self.versions, keep, strict=True) if k]
-        self.floor = self.floor[keep]
-        self._pos = {item_id: p for p, item_id in enumerate(self.ids)}
+        first = positions[0]
+        # Positions before the first removed one do not move.
+        tail = [i for i, k in zip(self.ids[first:], keep[first:].tolist(), strict=True) if k]
+        for item_id in self.ids[first:]:
+            del self._pos[item_id]
+        self.ids[first:] = tail
+        self._pos.update(zip(tail, range(first, first + len(tail)), strict=True))
+        self.versions[first:] = [v for v, k in zip(self.versions[first:], keep[first:].tolist(), strict=True) if k]
         self._gpu_stale = True
-        return len(positions)
+        return keep
 
     def search(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], list[list[str]]]:
-        """Top-``k`` by inner product for each query row; short rows where the index is small.
+        """Top-``k`` by inner product for each query row; short rows where the index is small."""
+        if len(self.ids) == 0 or len(queries) == 0:
+            return np.zeros((len(queries), 0), dtype=np.float32), [[] for _ in range(len(queries))]
+        scores, positions = self.search_positions(queries, k)
+        ids = [[self.ids[p] for p in row if p >= 0] for row in positions.tolist()]
+        return scores, ids
+
+    def search_positions(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Top-``k`` positions by inner product for each query row (``k`` at most the index size).
 
         Exact. On the CPU a matrix product and a top-k (torch) instead of FAISS' flat search, whose per-query
         heaps cost several times more (``scripts/bench``, stage ``vector_search``); on a GPU the FAISS GPU mirror.
         """
-        if len(self.ids) == 0 or len(queries) == 0:
-            return np.zeros((len(queries), 0), dtype=np.float32), [[] for _ in range(len(queries))]
         k = min(k, len(self.ids))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if self._gpu_resources is not None:
             scores, positions = self._searcher().search(queries, k)
-        else:
-            scores, positions = top_k_rows(queries, self._matrix(), k)
-        ids = [[self.ids[p] for p in row if p >= 0] for row in positions.tolist()]
-        return scores, ids
+            return scores, positions
+        return top_k_rows(queries, self._matrix(), k)
 
     def _matrix(self) -> Vectors:
         n = self._cpu.ntotal
         return faiss.rev_swig_ptr(self._cpu.get_xb(), n * self.dim).reshape(n, self.dim)
-
-    def set_floors(self, floors: dict[str, float]) -> None:
-        for item_id, value in floors.items():
-            pos = self._pos.get(item_id)
-            if pos is not None:
-                self.floor[pos] = value
 
     def _searcher(self) -> faiss.Index:
         if self._gpu_resources is None:

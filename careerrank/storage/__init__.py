@@ -2,7 +2,8 @@
 
 Aggregates: ``items`` (vacancies and resumes), ``embeddings`` (their vectors), ``event_log`` (processed
 events), ``lists`` (top-K lists of both directions), ``model_state`` (active model, reindex pause and history),
-``dead_letters``. Every query is parameterised; table names come from fixed mappings, never from input.
+``dead_letters``, ``delivery_trials`` (messages tried alone after repeated redeliveries). Every query is
+parameterised; table names come from fixed mappings, never from input.
 """
 
 from careerrank.storage.database import Database, Session, connected

@@ -20,6 +20,7 @@ from careerrank.backoff import until_available
 from careerrank.errors import unavailable_on
 from careerrank.settings import PostgresSettings
 from careerrank.storage.dead_letters import DeadLetters
+from careerrank.storage.delivery_trials import DeliveryTrials
 from careerrank.storage.embeddings import Embeddings
 from careerrank.storage.event_log import EventLog
 from careerrank.storage.items import Items
@@ -47,6 +48,7 @@ class Session:
         self.lists = Lists(conn)
         self.models = ModelState(conn)
         self.dead_letters = DeadLetters(conn)
+        self.trials = DeliveryTrials(conn)
 
     def transaction(self, **options: Any) -> Transaction:
         """A transaction on this session's connection (``isolation``, ``readonly`` as asyncpg takes them)."""

@@ -35,7 +35,7 @@ class DeadLetters:
                 queue,
                 reason,
                 body,
-                json.dumps(dict(headers), default=str),
+                json.dumps({k: _storable(v) for k, v in headers.items()}, default=str),
             )
         )
 
@@ -60,6 +60,14 @@ class DeadLetters:
 
     async def count(self) -> int:
         return int(await self._conn.fetchval("SELECT count(*) FROM dead_letters"))
+
+
+def _storable(value: Any) -> Any:
+    """A header value PostgreSQL's jsonb can hold: it refuses NUL and lone surrogates, which a producer's
+    headers may carry (the body, stored as bytes, keeps everything)."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _letter(r: asyncpg.Record) -> DeadLetter:

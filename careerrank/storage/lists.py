@@ -92,6 +92,19 @@ class Lists:
         await self._conn.execute("TRUNCATE match_lists_incoming")
         return sum(len(r[1]) for r in records)
 
+    async def all(self, source_kind: Kind) -> dict[str, Ranked]:
+        """Every list of one direction (what the matcher holds in memory)."""
+        out: dict[str, Ranked] = {}
+        async with self._conn.transaction():
+            cursor = self._conn.cursor(
+                "SELECT source_id, target_ids, scores FROM match_lists WHERE direction = $1",
+                DIRECTIONS[source_kind],
+                prefetch=5000,
+            )
+            async for r in cursor:
+                out[r["source_id"]] = list(zip(r["target_ids"], r["scores"], strict=True))
+        return out
+
     async def floors(self, source_kind: Kind, k: int) -> dict[str, float]:
         """Score of the last entry of every full list; a candidate must beat it to enter."""
         rows = await self._conn.fetch(

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def make_settings(tag: str, model: str = "hashing-64") -> Settings:
     return Settings.model_validate(
         {
-            "amqp": {"prefix": f"crtest-{tag}", "delivery_limit": 3, "retry_delays_s": [0.2, 0.5]},
+            "amqp": {"prefix": f"crtest-{tag}", "retry_delays_s": [0.2, 0.5]},
             "postgres": {"dsn": f"postgresql://postgres@127.0.0.1:5432/careerrank_test_{tag}"},
             "model": {"name": model},
             "embedder": {"max_batch": 32, "max_wait_ms": 20},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import time
@@ -12,16 +14,19 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import aio_pika
 import asyncpg
 import numpy as np
 
 from careerrank.devtools.processes import WORKER_COMMAND
+from careerrank.encoding import Encoder, build_encoder, compose_text, embedding_text, parse_model_name, text_hash
 from careerrank.messaging import Names, publish_events, queue_stats
-from careerrank.settings import Settings
-from careerrank.storage import TABLES, Session
+from careerrank.settings import ModelSettings, Settings
+from careerrank.storage import TABLES
 from schemas import (
     DIRECTIONS,
     KINDS,
@@ -87,6 +92,8 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         **os.environ,
         "CAREERRANK_AMQP__PREFIX": settings.amqp.prefix,
         "CAREERRANK_AMQP__DELIVERY_LIMIT": str(settings.amqp.delivery_limit),
+        "CAREERRANK_AMQP__SUSPECT_AFTER": str(settings.amqp.suspect_after),
+        "CAREERRANK_AMQP__CRASH_LIMIT": str(settings.amqp.crash_limit),
         "CAREERRANK_AMQP__RETRY_DELAYS_S": json.dumps(settings.amqp.retry_delays_s),
         "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
         "CAREERRANK_MODEL__NAME": settings.model.name,
@@ -128,55 +135,175 @@ async def wait_matched(conn: asyncpg.Connection, expected: dict[str, int], timeo
         await asyncio.sleep(0.2)
 
 
-async def settle(conn: asyncpg.Connection, settings: Settings, timeout_s: float = 60) -> None:
-    """Until both worker queues are empty and unacked counts are zero (everything published is handled)."""
+# Asks the broker itself for each quorum queue's live counts. ``rabbitmqctl list_queues`` and the management
+# API report the statistics the broker emits every few seconds (5 s by default), so they read "0 unacked"
+# while a batch is still in hand; the quorum queue's own state machine is exact at the moment it is asked.
+_QUEUE_COUNTS = """
+[case rabbit_amqqueue:lookup(rabbit_misc:r(<<"{vhost}">>, queue, Name)) of
+     {{ok, Q}} ->
+         {{ok, {{_, O}}, _}} = ra:local_query(amqqueue:get_pid(Q), fun rabbit_fifo:overview/1),
+         {{Name, maps:get(num_ready_messages, O), maps:get(num_checked_out, O)}};
+     _ -> {{Name, missing}}
+ end || Name <- [{names}]].
+"""
+_COUNT = re.compile(r'\{<<"([^"]+)">>,(\d+),(\d+)\}')
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def broker_counts(settings: Settings, queues: list[str]) -> dict[str, tuple[int, int]]:
+    """``queue -> (ready, unacked)`` of quorum queues, live, through ``rabbitmqctl eval``.
+
+    ``CAREERRANK_TEST_RABBITMQCTL`` names the command when the broker runs elsewhere (e.g.
+    ``docker compose exec -T rabbitmq rabbitmqctl``); by default the local ``rabbitmqctl`` (the integration
+    tests' broker is the local one that ``careerrank.devtools`` starts and stops with it).
+    """
+    vhost = unquote(urlsplit(settings.amqp.url.get_secret_value()).path[1:]) or "/"
+    for name in (vhost, *queues):
+        assert _SAFE_NAME.fullmatch(name), f"unexpected character in {name!r}"
+    names = ",".join(f'<<"{q}">>' for q in queues)
+    command = [*shlex.split(os.environ.get("CAREERRANK_TEST_RABBITMQCTL", "rabbitmqctl")), "eval"]
+    try:
+        done = subprocess.run(
+            [*command, _QUEUE_COUNTS.format(vhost=vhost, names=names)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AssertionError(f"cannot ask the broker for unacked counts ({command[0]}): {exc}") from exc
+    counts = {m[1]: (int(m[2]), int(m[3])) for m in _COUNT.finditer(done.stdout)}
+    if done.returncode != 0 or set(counts) != set(queues):
+        raise AssertionError(f"rabbitmqctl eval: rc {done.returncode}, {done.stdout.strip()} {done.stderr.strip()}")
+    return counts
+
+
+async def settle(conn: asyncpg.Connection, settings: Settings, timeout_s: float = 60, quiet_polls: int = 3) -> None:
+    """Until nothing is in flight: both worker queues (and the queue of what the broker dead-lettered by
+    itself, which the workers record) hold no ready and no unacked message and every retry queue is empty,
+    for ``quiet_polls`` polls in a row.
+
+    Ready counts alone say nothing of a batch a worker holds unacked, nor of a message parked in a retry
+    queue until its delay is up; a "nothing more happened" check read then can pass before the work ends.
+    Unacked counts come from the quorum queues' state (:func:`broker_counts`); a cheap passive declaration
+    first skips the slower broker query while messages are still waiting. Consecutive polls cover the hand-offs
+    between queues (an embedder acks only after its index updates are confirmed in the matcher's queue, and a
+    retry queue moves an expired message back to its worker queue on its own).
+    """
     names = Names.of(settings.amqp)
+    workers = [names.embedder_queue, names.matcher_queue]
+    # The workers also consume what the broker dead-letters by itself, to record it.
+    queues = [*workers, names.unrecorded_queue, *(r for q in workers for r in names.retry_queues(q))]
     connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
     async with connection:
         channel = await connection.channel()
         deadline = time.monotonic() + timeout_s
         quiet = 0
-        while quiet < 3:
-            stats = await queue_stats(channel, [names.embedder_queue, names.matcher_queue])
-            counts = sum(messages for messages, _ in stats.values())
-            quiet = quiet + 1 if counts == 0 else 0
+        last: dict[str, tuple[int, int]] = {}
+        while quiet < quiet_polls:
             if time.monotonic() > deadline:
-                raise AssertionError(f"queues not empty after {timeout_s} s")
-            await asyncio.sleep(0.3)
+                raise AssertionError(f"still in flight after {timeout_s} s (queue: (ready, unacked)): {last}")
+            ready = await queue_stats(channel, queues)
+            if any(messages for messages, _ in ready.values()):
+                last = {q: (messages, -1) for q, (messages, _) in ready.items() if messages}
+                quiet = 0
+            else:
+                counts = await asyncio.to_thread(broker_counts, settings, queues)
+                last = {q: c for q, c in counts.items() if any(c)}
+                quiet = 0 if last else quiet + 1
+            await asyncio.sleep(0.2)
 
 
-async def brute_force_check(conn: asyncpg.Connection, model: str, k: int = 10) -> int:
-    """Compare every stored list with an exact recomputation from the stored vectors; return lists checked."""
-    checked = 0
-    vectors = {kind: await Session(conn).embeddings.load_open(kind, model) for kind in KINDS}
+@cache
+def oracle_encoder(model: str) -> Encoder:
+    """The encoder the workers build for ``model``, built again here and kept for the session."""
+    return build_encoder(parse_model_name(model), ModelSettings(name=model))
+
+
+async def brute_force_check(
+    conn: asyncpg.Connection, model: str, k: int = 10, *, max_chars: int | None = None, atol: float | None = None
+) -> int:
+    """Check the stored vectors and lists against the items' current texts; return the lists checked.
+
+    Each open item's text is rebuilt from its row as the embedder builds it, and encoded here: every open item
+    must have a vector for ``model`` at its version, equal to the encoding of its own text (a vector written
+    under another item, or left from an old text, fails here however well the lists agree with it). Then
+    every list must be the exact top-``k`` over those vectors. ``atol``: how close a stored vector must be
+    to the one encoded here (bit-for-bit encoders by default; a neural encoder batches differently here).
+    """
+    encoder = oracle_encoder(model)
+    max_chars = ModelSettings().max_chars if max_chars is None else max_chars
+    if atol is None:
+        atol = 1e-6 if parse_model_name(model).kind == "hashing" else 2e-3
+    vectors: dict[str, tuple[list[str], np.ndarray]] = {}
     for kind in KINDS:
-        src_ids, _, src = vectors[kind]
-        tgt_ids, _, tgt = vectors[opposite(kind)]
+        rows = await conn.fetch(
+            f"""SELECT t.id, t.version, t.title, t.body, t.skills, e.version AS embedded_version,
+                       e.text_hash, e.dim, e.vector
+                  FROM {TABLES[kind]} t
+                  LEFT JOIN embeddings e ON e.kind = $1 AND e.item_id = t.id AND e.model = $2
+                 WHERE t.status = 'open'
+                 ORDER BY t.id""",
+            kind,
+            model,
+        )
+        ids = [r["id"] for r in rows]
+        missing = [r["id"] for r in rows if r["vector"] is None]
+        assert not missing, f"open {kind}s without a {model} vector: {missing[:10]}"
+        behind = [r["id"] for r in rows if r["embedded_version"] != r["version"]]
+        assert not behind, f"{kind}s whose vector is not at the item's version: {behind[:10]}"
+        texts = [compose_text(r["title"], list(r["skills"]), r["body"], max_chars)[0] for r in rows]
+        wrong_hash = [r["id"] for r, t in zip(rows, texts, strict=True) if bytes(r["text_hash"]) != text_hash(t)]
+        assert not wrong_hash, f"{kind}s whose vector's text hash is not of their text: {wrong_hash[:10]}"
+        stored = (
+            np.stack([np.frombuffer(r["vector"], dtype="<f4") for r in rows]).astype(np.float32)
+            if rows
+            else np.zeros((0, 0), np.float32)
+        )
+        if rows:
+            expected = encoder.encode(texts)
+            off = [i for i, (a, b) in enumerate(zip(stored, expected, strict=True)) if not np.allclose(a, b, atol=atol)]
+            assert not off, f"{kind}s whose vector is not the encoding of their text: {[ids[i] for i in off[:10]]}"
+        vectors[kind] = (ids, stored)
+
+    checked = 0
+    for kind in KINDS:
+        src_ids, src = vectors[kind]
+        tgt_ids, tgt = vectors[opposite(kind)]
         rows = await conn.fetch(
             "SELECT source_id, rank, target_id, score FROM matches WHERE direction = $1 ORDER BY source_id, rank",
             DIRECTIONS[kind],
         )
-        stored: dict[str, list[tuple[str, float]]] = {}
+        lists: dict[str, list[tuple[str, float]]] = {}
         for r in rows:
-            stored.setdefault(r["source_id"], []).append((r["target_id"], r["score"]))
-        assert set(stored) <= set(src_ids), f"lists of unknown or closed {kind}s: {set(stored) - set(src_ids)}"
+            lists.setdefault(r["source_id"], []).append((r["target_id"], r["score"]))
+        assert set(lists) <= set(src_ids), f"lists of unknown or closed {kind}s: {set(lists) - set(src_ids)}"
         if len(tgt_ids) == 0:
-            assert not stored
+            assert not lists
             continue
+        # Over the stored vectors, now known to be the items' own: the lists were computed from those.
         scores = src @ tgt.T
         position = {t: j for j, t in enumerate(tgt_ids)}
         for i, source in enumerate(src_ids):
             expected_n = min(k, len(tgt_ids))
-            got = stored.get(source, [])
+            got = lists.get(source, [])
             assert len(got) == expected_n, f"{kind} {source}: {len(got)} entries, expected {expected_n}"
             exact = np.sort(scores[i])[::-1][:expected_n]
             np.testing.assert_allclose([s for _, s in got], exact, atol=1e-4, err_msg=f"{kind} {source}")
             # Same scores could still hide a wrong id; each id's stored score must be its true score.
             for target, score in got:
+                assert target in position, f"{kind} {source} -> {target}: not an open item"
                 j = position[target]
                 assert abs(scores[i, j] - score) < 1e-4, f"{kind} {source} -> {target}: stale score"
             checked += 1
     return checked
+
+
+def encoded(model: str, event: Upsert, max_chars: int | None = None) -> np.ndarray:
+    """The vector the embedder must store for ``event``'s text (for tests that check one item)."""
+    text, _ = embedding_text(event, ModelSettings().max_chars if max_chars is None else max_chars)
+    vector: np.ndarray = oracle_encoder(model).encode([text])[0]
+    return vector
 
 
 class Workers:

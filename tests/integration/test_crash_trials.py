@@ -1,22 +1,28 @@
-"""Faults mid-stream: SIGKILLed workers, a restarted RabbitMQ, a restarted PostgreSQL.
+"""Faults mid-stream: SIGKILLed workers, crash loops, a restarted RabbitMQ, a restarted PostgreSQL.
 
 Each trial streams 5,000 events (new items, updates, closes and re-opens, shuffled) through both workers
 running as processes, injects its faults at random moments, and then checks that every event is reflected
 exactly once: every open item matched at its current version, one vector per open item, every list the
-exact top-10, nothing processed twice, nothing dead-lettered.
+exact top-10, nothing processed twice, nothing dead-lettered. A message that does kill the worker every
+time is found, alone, and dead-lettered with its reason; what the broker dead-letters itself is recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import aio_pika
 import asyncpg
 import pytest
 
+from careerrank.cli.commands import dead_letters_command
 from careerrank.devtools import restart_postgres, restart_rabbitmq
+from careerrank.messaging import Names, queue_stats
 from careerrank.settings import Settings
 from careerrank.storage import TABLES
 from schemas import KINDS, Closure, Upsert
@@ -26,9 +32,11 @@ from tests.integration.pipeline import (
     posting,
     publish,
     running,
+    running_workers,
     settle,
     wait_matched,
 )
+from workers.dead_letters import REASON_HEADER
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -73,11 +81,6 @@ def make_stream(seed: int, vacancies: int = 2400, resumes: int = 1500) -> Stream
     return Stream(events, open_ids)
 
 
-def robust(settings: Settings) -> Settings:
-    # Each kill returns a batch's messages to the queue; let the delivery limit stay out of this test's way.
-    return settings.model_copy(update={"amqp": settings.amqp.model_copy(update={"delivery_limit": 50})})
-
-
 async def assert_exactly_once(conn: asyncpg.Connection, stream: Stream) -> int:
     event_ids = [e.event_id for e in stream.events]
     assert await conn.fetchval("SELECT count(*) FROM dead_letters") == 0
@@ -109,7 +112,6 @@ async def assert_exactly_once(conn: asyncpg.Connection, stream: Stream) -> int:
 async def test_random_sigkills_lose_and_duplicate_nothing(
     seed: int, settings: Settings, db: asyncpg.Connection, tmp_path: Path
 ) -> None:
-    settings = robust(settings)
     rng = random.Random(seed)
     stream = make_stream(seed)
     kills: list[tuple[str, int]] = []  # (worker, items still unmatched at that moment)
@@ -134,7 +136,6 @@ async def test_random_sigkills_lose_and_duplicate_nothing(
 async def test_rabbitmq_and_postgres_restarts_mid_stream(
     settings: Settings, db: asyncpg.Connection, tmp_path: Path
 ) -> None:
-    settings = robust(settings)
     stream = make_stream(1000)
     with running(settings, tmp_path) as workers:
         await publish(settings, stream.events)
@@ -157,3 +158,160 @@ async def test_rabbitmq_and_postgres_restarts_mid_stream(
     assert "rabbitmq connection lost" in logs
     assert "rabbitmq connection restored" in logs
     assert "hit an unavailable service; retrying" in logs or "postgres unavailable, retrying" in logs
+
+
+async def consuming(settings: Settings, queue: str, timeout_s: float = 60) -> None:
+    """Until ``queue`` has a consumer (a worker started and took its prefetch window)."""
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
+        deadline = time.monotonic() + timeout_s
+        while (await queue_stats(channel, [queue]))[queue][1] == 0:
+            assert time.monotonic() < deadline, f"nothing consumes {queue}"
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.timeout(400)
+async def test_a_crash_loop_parks_nothing_and_loses_nothing(
+    settings: Settings, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    # A bad deploy or an OOM loop: each worker killed seven times shortly after it starts, with a backlog. Every
+    # kill hands the whole prefetch window back, so every message in it is delivered again and again; none of
+    # them is to blame, and none may be parked.
+    stream = make_stream(77)
+    names = Names.of(settings.amqp)
+    queues = {"embedder": names.embedder_queue, "matcher": names.matcher_queue}
+    rng = random.Random(77)
+    kills: list[tuple[str, int]] = []
+    total = sum(len(v) for v in stream.open_ids.values())
+    with running(settings, tmp_path) as workers:
+        await publish(settings, stream.events)
+        for _ in range(7):
+            for role in ("embedder", "matcher"):
+                await consuming(settings, queues[role])
+                await asyncio.sleep(rng.uniform(0.05, 0.4))
+                workers.kill(role)
+                kills.append((role, total - await matched_count(db)))
+                workers.start(role)
+        await wait_matched(db, {k: len(v) for k, v in stream.open_ids.items()}, timeout_s=300)
+        await settle(db, settings)
+        assert workers.stop() == [0, 0]
+    assert await assert_exactly_once(db, stream) == total  # no dead letter among them
+    assert await db.fetchval("SELECT count(*) FROM delivery_trials") == 0
+    assert all(pending > 0 for _, pending in kills[:12]), f"the loop ran without a backlog: {kills}"
+    assert '"trying redelivered messages alone"' in workers.log_text()
+    print(f"crash loop: kills (worker, items pending): {kills}")
+
+
+async def _stuck_on_a_lock(conn: asyncpg.Connection) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'"""
+        )
+    )
+
+
+@pytest.mark.timeout(300)
+async def test_a_message_that_kills_the_worker_is_found_alone_and_dead_lettered(
+    settings: Settings, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    # The "killer" is an update of v0, whose row the test holds locked: the embedder hangs on it wherever it
+    # is, and the test SIGKILLs it each time it hangs, as if that event took the process down. The twenty
+    # innocent events published with it share its first deliveries and deaths.
+    with running(settings, tmp_path) as workers:
+        await publish(settings, [posting("vacancy", 0)])
+        await wait_matched(db, {"vacancy": 1, "resume": 0})
+        locker = await asyncpg.connect(settings.postgres.dsn.get_secret_value())
+        lock = locker.transaction()
+        await lock.start()
+        await locker.execute("SELECT 1 FROM vacancies WHERE id = 'v0' FOR UPDATE")
+        killer = posting("vacancy", 0, seed=5, version=1)
+        innocents = [posting("resume", i) for i in range(20)]
+        await publish(settings, [killer, *innocents])
+        deaths = 0
+        deadline = time.monotonic() + 200
+        while not await db.fetchval("SELECT count(*) FROM dead_letters"):
+            assert time.monotonic() < deadline, f"not dead-lettered after {deaths} deaths"
+            if await _stuck_on_a_lock(db):
+                workers.kill("embedder")
+                deaths += 1
+                # A backend waiting on a lock does not notice that its client died: end it, as its server
+                # would once the connection times out.
+                while await _stuck_on_a_lock(db):
+                    await db.execute(
+                        """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                            WHERE datname = current_database() AND wait_event_type = 'Lock'"""
+                    )
+                    await asyncio.sleep(0.05)
+                workers.start("embedder")
+            await asyncio.sleep(0.05)
+        await wait_matched(db, {"vacancy": 1, "resume": 20})
+        await settle(db, settings)
+        letter = await db.fetchrow("SELECT id, queue, reason, body FROM dead_letters")
+        await lock.rollback()
+        await locker.close()
+        # suspect_after (3) deaths with its batch, then crash_limit (3) deaths while it was tried alone.
+        assert deaths == 6
+        assert letter["reason"] == "the worker died 3 times while processing this message alone"
+        assert json.loads(letter["body"])["event_id"] == killer.event_id
+        assert letter["queue"] == Names.of(settings.amqp).embedder_queue
+        assert await db.fetchval("SELECT count(*) FROM delivery_trials") == 0
+        # The cause is gone: the operator replays it, and it is applied like any other event.
+        assert await dead_letters_command(settings, "replay", [letter["id"]], everything=False) == 0
+        deadline = time.monotonic() + 30
+        while await db.fetchval("SELECT matched_version FROM vacancies WHERE id = 'v0'") != killer.occurred_at:
+            assert time.monotonic() < deadline, "the replayed event was not applied"
+            await asyncio.sleep(0.05)
+        await settle(db, settings)
+        assert workers.stop() == [0, 0]
+    logs = workers.log_text()
+    assert '"the worker died while trying this message alone before; trying it alone again"' in logs
+    assert '"crashed_worker"' in logs
+    assert await brute_force_check(db, MODEL) == 21
+
+
+async def test_what_the_broker_dead_letters_itself_is_recorded_and_replayable(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    amqp = settings.amqp.model_copy(update={"suspect_after": 1, "crash_limit": 1, "delivery_limit": 3})
+    settings = settings.model_copy(update={"amqp": amqp})
+    names = Names.of(amqp)
+    event = posting("vacancy", 1)
+    await publish(settings, [event])
+    # A consumer that dies holding it, again and again, until the broker's delivery limit parks it.
+    for _ in range(10):
+        connection = await aio_pika.connect(amqp.url.get_secret_value())
+        async with connection:
+            queue = await (await connection.channel()).declare_queue(names.embedder_queue, passive=True)
+            taken = await queue.get(fail=False)
+        if taken is None:
+            break
+    else:
+        raise AssertionError("the broker never dead-lettered the message")
+    async with running_workers(settings) as (embedder, matcher):
+        deadline = time.monotonic() + 20
+        while not await db.fetchval("SELECT count(*) FROM dead_letters"):
+            assert time.monotonic() < deadline, "the broker's dead letter was not recorded"
+            await asyncio.sleep(0.05)
+        letter = await db.fetchrow("SELECT id, queue, reason, body FROM dead_letters")
+        assert letter["queue"] == names.embedder_queue
+        assert letter["reason"] == f"dead-lettered by the broker (delivery_limit) from {names.embedder_queue}"
+        assert bytes(letter["body"]) == event.model_dump_json().encode()
+        counted = sum(
+            s.metrics.registry.get_sample_value(
+                "careerrank_dead_letters_total", {"worker": s.name, "reason": "broker_delivery_limit"}
+            )
+            or 0
+            for s in (embedder, matcher)
+        )
+        assert counted == 1
+        connection = await aio_pika.connect(amqp.url.get_secret_value())
+        async with connection:
+            channel = await connection.channel()
+            dead = await channel.declare_queue(names.dead_queue, passive=True)
+            moved = await dead.get(no_ack=True, fail=False)
+            assert moved is not None and moved.headers[REASON_HEADER] == letter["reason"]
+            assert (await queue_stats(channel, [names.unrecorded_queue]))[names.unrecorded_queue][0] == 0
+        assert await dead_letters_command(settings, "replay", [letter["id"]], everything=False) == 0
+        await wait_matched(db, {"vacancy": 1, "resume": 0})

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncpg
+import numpy as np
 import pytest
 
 from careerrank.settings import Settings
 from tests.integration.pipeline import (
     brute_force_check,
     closure,
+    encoded,
     posting,
     publish,
     running_workers,
@@ -70,6 +72,8 @@ async def test_update_reembeds_and_rematches(settings: Settings, db: asyncpg.Con
         await wait_matched(db, {"vacancy": 25, "resume": 25})
     after = await db.fetchval("SELECT vector FROM embeddings WHERE item_id = 'r3'")
     assert after != before
+    # The new vector is the new text's own, not merely a different one.
+    np.testing.assert_allclose(np.frombuffer(after, dtype="<f4"), encoded(MODEL, updated), atol=1e-6)
     assert await db.fetchval("SELECT body FROM resumes WHERE id = 'r3'") == updated.text
     assert await brute_force_check(db, MODEL) == 50
 

@@ -49,6 +49,7 @@ class State:
     generation: int = 0
     active_model: str | None = None
     dead_letters: list[tuple[str, str, bytes]] = field(default_factory=list)
+    trials: dict[tuple[str, bytes], int] = field(default_factory=dict)  # (queue, key) -> tries started
 
 
 class FakeDatabase:
@@ -78,6 +79,7 @@ class FakeSession:
         self.lists = FakeLists(database)
         self.models = FakeModelState(database)
         self.dead_letters = FakeDeadLetters(database)
+        self.trials = FakeTrials(database)
 
     @asynccontextmanager
     async def transaction(self, **options: Any) -> AsyncIterator[None]:
@@ -212,6 +214,9 @@ class FakeLists(_Aggregate):
     async def floors(self, source_kind: Kind, k: int) -> dict[str, float]:
         return {s: ranked[-1][1] for s, (ranked, _) in self._state.lists[source_kind].items() if len(ranked) >= k}
 
+    async def all(self, source_kind: Kind) -> dict[str, Ranked]:
+        return {s: list(ranked) for s, (ranked, _) in self._state.lists[source_kind].items()}
+
     async def generation(self) -> int:
         return self._state.generation
 
@@ -241,14 +246,29 @@ class FakeDeadLetters(_Aggregate):
         return len(self._state.dead_letters)
 
 
+class FakeTrials(_Aggregate):
+    async def begin(self, queue: str, key: bytes) -> int:
+        started = self._state.trials.get((queue, key), 0) + 1
+        self._state.trials[(queue, key)] = started
+        return started - 1
+
+    async def end(self, queue: str, key: bytes) -> None:
+        self._state.trials.pop((queue, key), None)
+
+
 class FakeMessage:
     """An incoming message: a body and headers, and how it was settled (a second settle raises)."""
 
-    def __init__(self, body: bytes, headers: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, body: bytes, headers: dict[str, Any] | None = None, *, exchange: str = "", routing_key: str = ""
+    ) -> None:
         self.body = body
         self.headers: dict[str, Any] = headers or {}
         self.content_type = "application/json"
         self.message_id: str | None = None
+        self.exchange = exchange
+        self.routing_key = routing_key
+        self.redelivered = bool(self.headers.get("x-delivery-count"))
         self.outcome: tuple[str, bool] | None = None
 
     @property

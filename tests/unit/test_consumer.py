@@ -12,19 +12,26 @@ from prometheus_client import CollectorRegistry
 
 from careerrank.errors import InvalidMessage, ServiceUnavailable, VectorsMismatch
 from careerrank.observability import PipelineMetrics
-from workers.consumer import BatchConsumer, BatchLimits, Decoded
+from careerrank.settings import AmqpSettings
+from tests.unit.fakes import FakeDatabase
+from workers.consumer import BatchConsumer
+from workers.crash_guard import CrashGuard, message_key
 from workers.dead_letters import RejectedPart
+from workers.handler import Decoded
+from workers.inbox import BatchLimits
 
 WORKER = "test-worker"
+QUEUE = "test.queue"
 
 
 class FakeMessage:
     """Settles once, like aio-pika's IncomingMessage: a second ack/nack raises."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, deliveries_before: int = 0) -> None:
         self.body = body
         self.outcome: tuple[str, bool] | None = None
-        self.headers: dict[str, object] = {}
+        self.headers: dict[str, object] = {"x-delivery-count": deliveries_before} if deliveries_before else {}
+        self.redelivered = deliveries_before > 0
         self.channel_dead = False  # delivered on a channel that has since closed: settling raises
 
     @property
@@ -149,10 +156,11 @@ class Retry:
 
 
 def make(
-    max_batch: int = 10, max_wait_s: float = 0.05, retry: Retry | None = None
+    max_batch: int = 10, max_wait_s: float = 0.05, retry: Retry | None = None, database: FakeDatabase | None = None
 ) -> tuple[BatchConsumer[Any, Any], FakeQueue, Handler, PipelineMetrics, Sink]:
     queue, handler, sink = FakeQueue(), Handler(), Sink()
     metrics = PipelineMetrics(CollectorRegistry())
+    guard = CrashGuard(WORKER, QUEUE, AmqpSettings(), database, metrics) if database else None  # type: ignore[arg-type]
     consumer: BatchConsumer[Any, Any] = BatchConsumer(
         WORKER,
         queue,  # type: ignore[arg-type]
@@ -161,6 +169,7 @@ def make(
         metrics,
         sink,  # type: ignore[arg-type]
         retry,  # type: ignore[arg-type]
+        guard,
     )
     return consumer, queue, handler, metrics, sink
 
@@ -490,3 +499,68 @@ async def test_a_rejected_element_is_dead_lettered_alone_and_its_message_goes_on
     assert sink.parts == [(b"with-bad-part", 1, "empty_text")]
     assert handler.committed == [[b"a", b"with-bad-part"]]
     assert [m.outcome for m in batch] == [("ack", False)] * 2
+
+
+# --- messages that keep coming back ---------------------------------------------------------------------
+
+
+async def test_a_message_that_kept_coming_back_is_tried_alone_and_its_record_cleared() -> None:
+    database = FakeDatabase()
+    consumer, queue, handler, metrics, sink = make(max_batch=10, max_wait_s=0.05, database=database)
+    await consumer.start()
+    batch = [FakeMessage(b"a", 3), FakeMessage(b"b"), FakeMessage(b"c", 7), FakeMessage(b"d", 2)]
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    # The two delivered at least suspect_after (3) times before go alone, first; the rest as a batch.
+    assert handler.prepared == [[b"a"], [b"c"], [b"b", b"d"]]
+    assert all(m.outcome == ("ack", False) for m in batch)
+    assert database.state.trials == {}, "a try that ended leaves no record"
+    assert sample(metrics, "careerrank_lone_tries_total", worker=WORKER, start="first") == 2
+    assert sink.dead_lettered == []
+
+
+async def test_a_message_the_worker_died_with_alone_crash_limit_times_is_dead_lettered() -> None:
+    database = FakeDatabase()
+    # What three processes that died during its lone try left behind; an innocent neighbour died once with it.
+    database.state.trials[(QUEUE, message_key(FakeMessage(b"killer")))] = 3  # type: ignore[arg-type]
+    database.state.trials[(QUEUE, message_key(FakeMessage(b"innocent")))] = 1  # type: ignore[arg-type]
+    consumer, queue, handler, metrics, sink = make(database=database)
+    await consumer.start()
+    batch = [FakeMessage(b"killer", 6), FakeMessage(b"innocent", 6)]
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert sink.dead_lettered == [b"killer"]
+    assert handler.prepared == [[b"innocent"]], "the killer is not run again"
+    assert handler.committed == [[b"innocent"]]
+    assert database.state.trials == {}
+    assert sample(metrics, "careerrank_lone_tries_total", worker=WORKER, start="after_crash") == 2
+
+
+async def test_a_lone_try_that_fails_in_the_code_is_no_crash_and_takes_the_usual_path() -> None:
+    database = FakeDatabase()
+    retry = Retry()
+    consumer, queue, _, _, sink = make(retry=retry, database=database)
+    await consumer.start()
+    batch = [FakeMessage(b"poison", 4), FakeMessage(b"invalid", 4)]
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert retry.scheduled == [(b"poison", "ValueError")]
+    assert sink.dead_lettered == [b"invalid"]
+    assert database.state.trials == {}
+
+
+async def test_a_crash_loop_parks_nothing_without_a_lone_death() -> None:
+    # Six deaths of whole batches raise every delivery count to six: tried alone, every message goes through.
+    database = FakeDatabase()
+    consumer, queue, handler, _, sink = make(max_batch=64, database=database)
+    await consumer.start()
+    batch = [FakeMessage(f"m{i}".encode(), 6) for i in range(20)]
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert sink.dead_lettered == [] and sink.rejected == []
+    assert sorted(b for c in handler.committed for b in c) == sorted(m.body for m in batch)
+    assert all(len(c) == 1 for c in handler.committed)

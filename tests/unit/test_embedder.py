@@ -205,3 +205,35 @@ def test_decode_rejects_a_malformed_body_and_each_bad_element_of_a_batch_alone(
     (part,) = decoded.rejected
     assert part.index == 1 and part.error.code == "empty_text"
     assert json.loads(part.body) == bad  # the element alone, so that a replay sends just that event
+
+
+def test_decode_applies_every_good_element_whatever_its_neighbours_hold(
+    parts: tuple[Embedder, FakeDatabase, FakeExchange, CountingEncoder],
+) -> None:
+    embedder = parts[0]
+    good = json.loads(vacancy(1).model_dump_json())
+    surrogate = {**good, "event_id": "bad", "title": "x\ud800"}
+    future = {**good, "event_id": "late", "occurred_at": "9999-12-31T23:59:59Z"}
+    raw = b"\xef\xbb\xbf" + json.dumps([good, surrogate, future, {**good, "event_id": "v1@9"}]).encode()
+    decoded = embedder.decode(FakeMessage(raw))  # type: ignore[arg-type]
+    assert [e.event_id for e in decoded.value.events] == ["v1@0", "v1@9"]
+    assert [(p.index, p.error.code) for p in decoded.rejected] == [(1, "schema_invalid"), (2, "clock_skew")]
+    for part in decoded.rejected:
+        part.body.decode("ascii")  # storable and publishable as it is
+        assert json.loads(part.body) == (surrogate if part.index == 1 else future)
+
+
+def test_decode_checks_the_routing_key_of_what_came_from_the_producers(
+    parts: tuple[Embedder, FakeDatabase, FakeExchange, CountingEncoder],
+) -> None:
+    embedder = parts[0]
+    body = vacancy(1).model_dump_json().encode()
+    events = "careerrank.events"
+    ok = embedder.decode(FakeMessage(body, exchange=events, routing_key="vacancy.upserted"))  # type: ignore[arg-type]
+    assert [e.id for e in ok.value.events] == ["v1"]
+    with pytest.raises(InvalidMessage) as info:
+        embedder.decode(FakeMessage(body, exchange=events, routing_key="resume.upserted"))  # type: ignore[arg-type]
+    assert info.value.code == "routing_mismatch"
+    # Back from a retry queue or replayed by an operator: under the queue's name, admitted by the body.
+    again = embedder.decode(FakeMessage(body, exchange="", routing_key="careerrank.embedder"))  # type: ignore[arg-type]
+    assert [e.id for e in again.value.events] == ["v1"]

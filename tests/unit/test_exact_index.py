@@ -1,4 +1,4 @@
-"""ItemIndex: ids, versions, floors and FAISS rows stay aligned through upserts and removals."""
+"""ItemIndex: ids, versions and FAISS rows stay aligned through upserts and removals."""
 
 from __future__ import annotations
 
@@ -27,21 +27,19 @@ def unit_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
 
 
 def assert_aligned(index: ItemIndex, truth: dict[str, tuple[datetime, np.ndarray, float]]) -> None:
-    """``truth``: id -> (version, vector, floor). Checks every per-row array against it, row by row."""
+    """``truth``: id -> (version, vector, _). Checks every per-row array against it, row by row."""
     assert len(index) == len(truth)
     assert sorted(index.ids) == sorted(truth)
     vectors = index.vectors()
     assert vectors.shape == (len(truth), index.dim)
     assert len(index.versions) == len(truth)
-    assert index.floor.shape == (len(truth),)
     for pos, item_id in enumerate(index.ids):
-        version, vector, floor = truth[item_id]
+        version, vector, _ = truth[item_id]
         assert item_id in index
         assert index.position(item_id) == pos
         assert index.version_of(item_id) == version
         assert index.versions[pos] == version
         np.testing.assert_array_equal(vectors[pos], np.asarray(vector, dtype=np.float32))
-        assert index.floor[pos] == np.float32(floor)
 
 
 def test_empty_index() -> None:
@@ -58,18 +56,16 @@ def test_empty_index() -> None:
     assert index.device == "cpu"
 
 
-def test_upsert_reports_which_ids_existed_and_new_rows_start_without_floor() -> None:
+def test_upsert_reports_which_ids_existed() -> None:
     index = ItemIndex(2)
     assert index.upsert(["a", "b"], [at(1), at(1)], np.eye(2, dtype=np.float32)) == [False, False]
     assert index.ids == ["a", "b"]
-    assert np.isneginf(index.floor).all()
-    index.set_floors({"a": 0.5, "b": 0.25})
     flags = index.upsert(["c", "a"], [at(2), at(3)], np.asarray([[0.6, 0.8], [0.0, 1.0]], dtype=np.float32))
     assert flags == [False, True]
     assert_aligned(
         index,
         {
-            "a": (at(3), np.asarray([0.0, 1.0]), 0.5),  # replaced in place: floor kept for the matcher to reset
+            "a": (at(3), np.asarray([0.0, 1.0]), 0.5),  # replaced in place
             "b": (at(1), np.asarray([0.0, 1.0]), 0.25),
             "c": (at(2), np.asarray([0.6, 0.8]), float("-inf")),
         },
@@ -91,7 +87,6 @@ def test_remove_compacts_and_keeps_rows_aligned() -> None:
     ids = [f"id{i}" for i in range(6)]
     index = ItemIndex(3)
     index.upsert(ids, [at(i) for i in range(6)], vectors)
-    index.set_floors({item: i / 10 for i, item in enumerate(ids)})
     assert index.remove(["id1", "id4", "missing", "id1"]) == 2
     truth = {ids[i]: (at(i), vectors[i], i / 10) for i in (0, 2, 3, 5)}
     assert_aligned(index, truth)
@@ -129,11 +124,13 @@ def test_search_k_larger_than_index_gives_short_rows() -> None:
     assert none == []
 
 
-def test_set_floors_ignores_unknown_ids() -> None:
+def test_compact_says_which_positions_stayed() -> None:
     index = ItemIndex(2)
-    index.upsert(["a"], [at(0)], np.asarray([[1, 0]], dtype=np.float32))
-    index.set_floors({"a": 0.3, "gone": 0.9})
-    assert index.floor.tolist() == [pytest.approx(0.3)]
+    index.upsert(["a", "b", "c", "d"], [at(0)] * 4, unit_rows(np.random.default_rng(3), 4, 2))
+    assert index.compact(["missing"]) is None
+    keep = index.compact(["b", "d", "b"])
+    assert keep is not None and keep.tolist() == [True, False, True, False]
+    assert index.ids == ["a", "c"] and index.position("c") == 1
 
 
 def test_vectors_view_is_read_only() -> None:
@@ -169,7 +166,7 @@ def test_gpu_available_is_a_bool() -> None:
 @given(
     ops=st.lists(
         st.tuples(
-            st.sampled_from(["upsert", "remove", "floors"]),
+            st.sampled_from(["upsert", "remove", "compact"]),
             st.lists(st.sampled_from([f"k{i}" for i in range(12)]), min_size=0, max_size=6, unique=True),
         ),
         max_size=30,
@@ -193,11 +190,16 @@ def test_random_operations_stay_aligned(ops: list[tuple[str, list[str]]], seed: 
             for item in ids:
                 truth.pop(item, None)
         else:
-            floors = {item: float(rng.uniform(-1, 1)) for item in ids}
-            index.set_floors(floors)
-            for item, floor in floors.items():
-                if item in truth:
-                    truth[item] = (truth[item][0], truth[item][1], floor)
+            before = list(index.ids)
+            keep = index.compact(ids)
+            gone = set(ids) & set(truth)
+            if keep is None:
+                assert not gone
+            else:
+                assert keep.tolist() == [i not in gone for i in before]
+                assert index.ids == [i for i in before if i not in gone]
+            for item in ids:
+                truth.pop(item, None)
         assert_aligned(index, truth)
     if truth:
         # The FAISS rows follow the ids: each vector is its own best match.

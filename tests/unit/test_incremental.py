@@ -1,8 +1,8 @@
 """Top-K list maintenance: the matcher's incremental algorithm must always equal brute force.
 
-The simulation below replays ``workers.matcher.Matcher._rematch`` (``_apply``, the stale-source lookup,
-``_compute``, the merge, the write and ``_set_floors``) with an in-memory dict standing in for the
-``matches`` table, and checks every stored list against a brute-force top-K after every batch.
+The simulation below replays ``workers.matcher.Matcher._compute`` and the write with a dict standing in for the
+``match_lists`` table, restarts now and then (the state rebuilt from what is stored, as ``Matcher.load`` does),
+and checks every stored list against a brute-force top-K after every batch.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from careerrank.retrieval import blocks
 from careerrank.retrieval import incremental as ranking
 from careerrank.retrieval.exact_index import ItemIndex
+from careerrank.retrieval.resident import ResidentLists
 from schemas import Ranked
 
 KINDS = ("vacancy", "resume")
@@ -57,93 +58,74 @@ class Batch:
 
 
 class Simulation:
-    """Both indexes plus the stored lists, updated batch by batch as the matcher does it."""
+    """Both indexes and every list, updated batch by batch as the matcher does it, plus the stored lists."""
 
-    def __init__(self, dim: int, k: int, mutant: str | None = None) -> None:
+    def __init__(self, dim: int, k: int, mutant: str | None = None, restart_every: int = 0) -> None:
         self.dim = dim
         self.k = k
         self.mutant = mutant  # drop one step of the algorithm, to prove the checks can fail
-        self.indexes = {kind: ItemIndex(dim) for kind in KINDS}
-        # The ``matches`` table: per source kind, source id -> ranked list (absent = no rows).
+        self.restart_every = restart_every
+        self.state = self._new_state()
+        # The ``match_lists`` table: per source kind, source id -> ranked list (absent = no row).
         self.stored: dict[str, dict[str, Ranked]] = {kind: {} for kind in KINDS}
         self.truth: dict[str, dict[str, np.ndarray]] = {kind: {} for kind in KINDS}
         self.clock = 0
         self.merges = 0
         self.full_searches = 0
-        self.rescores = 0
+
+    def _new_state(self) -> ranking.ListState:
+        state = ranking.ListState(self.dim, self.k)
+        for lists in state.lists.values():
+            if self.mutant == "no_stale":
+                lists.remap_targets = lambda new_position, k, lists=lists: _remap_keeping_lost(lists, new_position)  # type: ignore[method-assign]
+            elif self.mutant == "no_moved_targets":
+                lists.drop_targets = lambda marked, k: np.zeros(0, np.intp)  # type: ignore[method-assign]
+            elif self.mutant == "no_candidates":
+                lists.merge = lambda rows, targets, scores, k: np.zeros(0, np.intp)  # type: ignore[method-assign]
+            elif self.mutant == "no_search":
+                lists.short = lambda k, n: np.zeros(0, np.intp)  # type: ignore[method-assign]
+        return state
+
+    def restart(self) -> None:
+        """Matcher.load: indexes from the vectors, lists from what is stored (no reserve)."""
+        self.state = self._new_state()
+        for kind in KINDS:
+            ids = sorted(self.truth[kind])
+            if ids:
+                self.state.indexes[kind].upsert(ids, [EPOCH] * len(ids), np.stack([self.truth[kind][i] for i in ids]))
+        self.state.fill(self.stored)  # type: ignore[arg-type]
 
     def apply(self, batch: Batch) -> None:
         self.clock += 1
         version = EPOCH + timedelta(seconds=self.clock)
-        # Matcher._apply
+        changes = {}
         for kind in KINDS:
-            index = self.indexes[kind]
-            index.remove(batch.removals[kind])
             ups = batch.upserts[kind]
-            if ups:
-                ids = list(ups)
-                index.upsert(ids, [version] * len(ids), np.stack([ups[i] for i in ids]))
-        # Matcher._rematch: lists holding a target that left (searched again) or moved (rescored), as
-        # matches.lists_containing and matches.fetch_lists would find them
-        stale: dict[str, set[str]] = {kind: set() for kind in KINDS}
-        holding: dict[str, dict[str, Ranked]] = {kind: {} for kind in KINDS}
+            ids = list(ups)
+            vectors = np.stack([ups[i] for i in ids]) if ids else None
+            changes[kind] = ranking.Changes(ids, [version] * len(ids), vectors, list(batch.removals[kind]))
+        outcome = self.state.apply(changes)  # type: ignore[arg-type]
         for kind in KINDS:
-            other = opposite(kind)
-            gone = set(batch.removals[kind])
-            if gone and self.mutant != "no_stale":
-                stale[other] = {s for s, ranked in self.stored[other].items() if any(t in gone for t, _ in ranked)}
-            moved = set(batch.upserts[kind])
-            if moved and self.mutant != "no_moved_targets":
-                holding[other] = {
-                    s: r
-                    for s, r in self.stored[other].items()
-                    if s not in stale[other] and any(t in moved for t, _ in r)
-                }
-        # Matcher._compute
-        computed = ranking.changed_lists(
-            self.indexes,
-            {kind: list(batch.upserts[kind]) for kind in KINDS},
-            batch.removals,
-            stale,
-            holding,
-            self.k,
-        )
-        # Matcher._rematch: merge with the old (or rescored) lists, removed sources lose their list
-        new_lists: dict[str, dict[str, Ranked]] = {}
-        for kind in KINDS:
-            full, rescored, candidates = computed[kind]
-            lists = {**rescored, **full}
-            if self.mutant == "no_candidates":
-                candidates = {}
-            for source, ranked in candidates.items():
-                base = rescored[source] if source in rescored else self.stored[kind].get(source, [])
-                lists[source] = ranking.merge(base, ranked, self.k)
-            for removed in batch.removals[kind]:
-                lists[removed] = []
-            new_lists[kind] = lists
-            self.merges += len(candidates)
-            self.full_searches += len(full)
-            self.rescores += len(rescored)
-        # matches.replace_lists: an empty list deletes
-        for kind in KINDS:
-            for source, ranked in new_lists[kind].items():
+            self.merges += outcome.merged[kind]  # type: ignore[index]
+            self.full_searches += outcome.searched[kind]  # type: ignore[index]
+            # match_lists.replace: an empty list deletes
+            for source, ranked in outcome.lists[kind].items():  # type: ignore[index]
                 if ranked:
                     self.stored[kind][source] = list(ranked)
                 else:
                     self.stored[kind].pop(source, None)
-        # Matcher._set_floors
-        for kind in KINDS:
-            self.indexes[kind].set_floors(ranking.floors_for(new_lists[kind], self.k))
         # The ground truth the lists are checked against.
         for kind in KINDS:
             for item in batch.removals[kind]:
                 del self.truth[kind][item]
             self.truth[kind].update(batch.upserts[kind])
+        if self.restart_every and self.clock % self.restart_every == 0:
+            self.restart()
 
     def check(self) -> None:
         for kind in KINDS:
             sources, targets = self.truth[kind], self.truth[opposite(kind)]
-            index = self.indexes[kind]
+            index = self.state.indexes[kind]  # type: ignore[index]
             assert sorted(index.ids) == sorted(sources)
             assert set(self.stored[kind]) <= set(sources), "a list outlived its source"
             target_ids = list(targets)
@@ -153,9 +135,13 @@ class Simulation:
                 stored = self.stored[kind].get(source, [])
                 context = f"{kind} {source} after batch {self.clock}"
                 assert_exact_top_k(stored, target_ids, position, matrix @ vector.astype(np.float64), self.k, context)
-                pos = index.position(source)
-                assert pos is not None
-                assert index.floor[pos] == np.float32(ranking.floor_of(stored, self.k)), context
+
+
+def _remap_keeping_lost(lists: ResidentLists, new_position: np.ndarray) -> np.ndarray:
+    """A broken remap: a removed target's entry stays (pointing at whatever now holds position 0)."""
+    held = lists.pos >= 0
+    lists.pos = np.where(held, np.maximum(new_position[np.where(held, lists.pos, 0)], 0), -1).astype(np.int32)
+    return np.zeros(0, np.intp)
 
 
 def assert_exact_top_k(
@@ -244,7 +230,7 @@ def make_batch(sim: Simulation, ops: dict[str, KindOps], rng: np.random.Generato
 )
 def test_incremental_lists_equal_brute_force(data: st.DataObject, k: int, dim: int, seed: int, batches: int) -> None:
     rng = np.random.default_rng(seed)
-    sim = Simulation(dim, k)
+    sim = Simulation(dim, k, restart_every=data.draw(st.sampled_from([0, 3]), label="restart_every"))
     for _ in range(batches):
         ops = {kind: data.draw(kind_ops, label=kind) for kind in KINDS}
         sim.apply(make_batch(sim, ops, rng, ID_POOL))
@@ -260,7 +246,7 @@ def test_long_random_run_equals_brute_force(seed: int, row_chunk: int, monkeypat
     monkeypatch.setattr(blocks, "ROWS_PER_BLOCK", row_chunk)
     rng = np.random.default_rng(seed)
     pool = [f"x{n}" for n in range(160)]
-    sim = Simulation(dim=12, k=10)
+    sim = Simulation(dim=12, k=10, restart_every=25)
     for step in range(120):
         # Grow first, then churn, with an occasional mass removal that leaves lists short.
         grow = step < 20
@@ -282,7 +268,6 @@ def test_long_random_run_equals_brute_force(seed: int, row_chunk: int, monkeypat
     # The run must have exercised both paths, or it proves little.
     assert sim.merges > 100
     assert sim.full_searches > 100
-    assert sim.rescores > 20
 
 
 def test_simulation_check_catches_a_wrong_list() -> None:
@@ -304,12 +289,14 @@ def test_simulation_check_catches_a_wrong_list() -> None:
         ("no_stale", KindOps(3, 2, 1, "fresh", 0)),
         ("no_moved_targets", KindOps(3, 2, 0, "nudge", 0)),  # only removals make lists stale
         ("no_candidates", KindOps(3, 2, 1, "fresh", 0)),
+        ("no_search", KindOps(3, 2, 2, "fresh", 0)),
     ],
 )
 def test_each_step_is_needed(mutant: str, ops: KindOps) -> None:
     # The same random run with one step left out must fail the check: the property test has teeth.
     rng = np.random.default_rng(7)
-    sim = Simulation(dim=4, k=3, mutant=mutant)
+    # Restarts leave lists without a reserve, so a lost entry must be searched for at once.
+    sim = Simulation(dim=4, k=3, mutant=mutant, restart_every=2 if mutant == "no_search" else 0)
     with pytest.raises(AssertionError):
         for _ in range(30):
             sim.apply(make_batch(sim, dict.fromkeys(KINDS, ops), rng, ID_POOL))
@@ -413,108 +400,73 @@ def test_search_lists_after_removals_never_lists_removed_targets() -> None:
     assert [t for t, _ in lists["s2"]] == ["t2", "t4"]
 
 
-# --- entering_candidates -----------------------------------------------------------------------------
+# --- the resident lists -------------------------------------------------------------------------------
 
 
-def test_entering_candidates_uses_floors_strictly() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    # s1 scores t2 at 0.8: a floor of 0.8 keeps it out, 0.79 lets it in. s2/s3: -inf, everything enters.
-    sources.set_floors({"s1": 0.8})
-    got = ranking.entering_candidates(sources, targets, ["t2"], skip=set(), k=10)
-    assert set(got) == {"s2", "s3"}
-    sources.set_floors({"s1": 0.79})
-    got = ranking.entering_candidates(sources, targets, ["t2"], skip=set(), k=10)
-    assert [t for t, _ in got["s1"]] == ["t2"]
-    assert got["s1"][0][1] == pytest.approx(0.8)
+def resident(rows: list[list[tuple[int, float]]], depth: int, bound: list[float]) -> ResidentLists:
+    lists = ResidentLists(depth)
+    lists.grow(len(rows))
+    for r, entries in enumerate(rows):
+        if entries:
+            lists.set_rows(
+                np.asarray([r]),
+                np.asarray([[p for p, _ in entries]]),
+                np.asarray([[s for _, s in entries]], dtype=np.float32),
+                complete=False,
+            )
+        lists.bound[r] = bound[r]
+    return lists
 
 
-def test_entering_candidates_ranked_best_first_and_cut_at_k() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    got = ranking.entering_candidates(sources, targets, ["t4", "t3", "t1", "t2"], skip=set(), k=2)
-    assert [t for t, _ in got["s1"]] == ["t1", "t2"]
-    assert [t for t, _ in got["s2"]] == ["t3", "t2"]
-    got = ranking.entering_candidates(sources, targets, ["t4", "t3", "t1", "t2"], skip=set(), k=100)
-    assert [t for t, _ in got["s1"]] == ["t1", "t2", "t3", "t4"]  # k larger than the index
+def entries(lists: ResidentLists, row: int) -> list[tuple[int, float]]:
+    n = int(lists.length[row])
+    return [(int(p), round(float(s), 4)) for p, s in zip(lists.pos[row, :n], lists.score[row, :n], strict=True)]
 
 
-def test_entering_candidates_omits_sources_nobody_beats() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    # Exact scores of 1.0 do not beat a floor of 1.0; s3 is beaten only by t2 (0.96 > 0.95).
-    sources.set_floors({"s1": 1.0, "s2": 1.0, "s3": 0.95})
-    assert ranking.entering_candidates(sources, targets, ["t1", "t2", "t3", "t4"], skip=set(), k=3) == {
-        "s3": [("t2", pytest.approx(0.96))]
-    }
+def test_merge_keeps_the_best_depth_and_reports_rows_whose_top_k_changed() -> None:
+    lists = resident([[(0, 0.9), (1, 0.5)], [(2, 0.8), (3, 0.7)]], depth=3, bound=[0.4, 0.6])
+    changed = lists.merge(np.asarray([0, 0, 1]), np.asarray([4, 5, 6]), np.asarray([0.95, 0.45, 0.65], np.float32), k=1)
+    assert changed.tolist() == [0]  # row 1 took a candidate below its first entry only
+    assert entries(lists, 0) == [(4, 0.95), (0, 0.9), (1, 0.5)]
+    assert entries(lists, 1) == [(2, 0.8), (3, 0.7), (6, 0.65)]
+    # Row 0 overflowed: what it dropped (0.45) and anything outside now score at most its last kept entry.
+    assert lists.bound[0] == np.float32(0.5) and lists.bound[1] == np.float32(0.6)
 
 
-def test_entering_candidates_skip_set() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    got = ranking.entering_candidates(sources, targets, ["t1"], skip={"s1", "s3"}, k=3)
-    assert set(got) == {"s2"}
+def test_drop_targets_closes_up_and_keeps_the_bound() -> None:
+    lists = resident([[(0, 0.9), (1, 0.5), (2, 0.4)]], depth=3, bound=[0.3])
+    marked = np.zeros(3, dtype=bool)
+    marked[1] = True
+    assert lists.drop_targets(marked, k=2).tolist() == [0]
+    assert entries(lists, 0) == [(0, 0.9), (2, 0.4)]
+    assert lists.bound[0] == np.float32(0.3)
+    marked[:] = False
+    marked[2] = True
+    assert lists.drop_targets(marked, k=1).tolist() == []  # below the stored top 1: nothing to write
 
 
-def test_entering_candidates_ignores_targets_not_indexed() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    targets.remove(["t1"])
-    assert ranking.entering_candidates(sources, targets, ["t1", "ghost"], skip=set(), k=3) == {}
-    got = ranking.entering_candidates(sources, targets, ["t1", "t3"], skip=set(), k=3)
-    assert all([t for t, _ in ranked] == ["t3"] for ranked in got.values())
-    assert set(got) == {"s1", "s2", "s3"}
+def test_remap_follows_compaction_and_drops_removed_targets() -> None:
+    lists = resident([[(3, 0.9), (1, 0.5)]], depth=2, bound=[0.1])
+    assert lists.remap_targets(np.asarray([0, -1, 1, 2]), k=2).tolist() == [0]
+    assert entries(lists, 0) == [(2, 0.9)]
 
 
-def test_entering_candidates_empty_indexes() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    assert ranking.entering_candidates(ItemIndex(2), targets, ["t1"], skip=set(), k=3) == {}
-    assert ranking.entering_candidates(sources, ItemIndex(2), ["t1"], skip=set(), k=3) == {}
-    assert ranking.entering_candidates(sources, targets, [], skip=set(), k=3) == {}
+def test_short_rows_need_a_search_unless_they_hold_every_target() -> None:
+    lists = resident([[(0, 0.9)], [(0, 0.9)], [(0, 0.9), (1, 0.8)], []], depth=4, bound=[0.5, -np.inf, 0.5, np.inf])
+    assert lists.short(k=2, n_targets=5).tolist() == [0, 3]
+    assert lists.short(k=2, n_targets=1).tolist() == [3]
 
 
-def test_entering_candidates_across_row_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(11)
-    source_vectors, target_vectors = unit(rng, 23, 5), unit(rng, 6, 5)
-    sources = index_of({f"s{i}": v.tolist() for i, v in enumerate(source_vectors)}, 5)
-    targets = index_of({f"t{i}": v.tolist() for i, v in enumerate(target_vectors)}, 5)
-    floors = rng.uniform(-0.5, 0.5, 23)
-    sources.set_floors({f"s{i}": float(f) for i, f in enumerate(floors)})
-    whole = ranking.entering_candidates(sources, targets, ["t0", "t2", "t5"], skip={"s4"}, k=2)
-    monkeypatch.setattr(blocks, "ROWS_PER_BLOCK", 4)
-    chunked = ranking.entering_candidates(sources, targets, ["t0", "t2", "t5"], skip={"s4"}, k=2)
-    assert chunked == whole
-    scores = source_vectors @ target_vectors[[0, 2, 5]].T
-    for i in range(23):
-        above = sorted(
-            ((t, float(s)) for t, s in zip(["t0", "t2", "t5"], scores[i], strict=True) if s > np.float32(floors[i])),
-            key=lambda item: (-item[1], item[0]),
-        )[:2]
-        if i == 4 or not above:
-            assert f"s{i}" not in whole
-        else:
-            assert [t for t, _ in whole[f"s{i}"]] == [t for t, _ in above]
+def test_fill_from_stored_lists_sets_bounds_and_leaves_broken_lists_short() -> None:
+    lists = ResidentLists(4)
+    stored = {"a": [("x", 0.9), ("y", 0.2)], "b": [("x", 0.5)], "c": [("ghost", 0.7), ("y", 0.1)]}
+    lists.fill(["a", "b", "c", "d"], stored, {"x": 0, "y": 1}, k=2)
+    assert entries(lists, 0) == [(0, 0.9), (1, 0.2)] and lists.bound[0] == np.float32(0.2)
+    assert np.isneginf(lists.bound[1])  # shorter than k: it held every target
+    assert entries(lists, 2) == [(1, 0.1)]
+    assert lists.short(k=2, n_targets=2).tolist() == [2, 3]
 
 
-# --- rescore / place_new -------------------------------------------------------------------------------
-
-
-def test_rescore_keeps_a_full_list_when_the_moved_target_stays_above_the_floor() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    # s1's list of 2 was [t1 1.0, t2 0.8]; t2 moved to [0.6, 0.8] (0.6 for s1): below the floor 0.8 -> search.
-    old = [("t1", 1.0), ("t2", 0.8)]
-    targets.upsert(["t2"], [EPOCH], np.asarray([[0.6, 0.8]], dtype=np.float32))
-    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 2) is None
-    # Moved up instead: kept, rescored and re-sorted.
-    targets.upsert(["t2"], [EPOCH], np.asarray([[1.0, 0.0]], dtype=np.float32))
-    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 2) == [("t1", 1.0), ("t2", 1.0)]
-    # A list that is not full holds every target: any move is fine.
-    targets.upsert(["t2"], [EPOCH], np.asarray([[0.0, 1.0]], dtype=np.float32))
-    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 3) == [("t1", 1.0), ("t2", 0.0)]
-    # A target the index no longer holds cannot be rescored.
-    targets.remove(["t2"])
-    assert ranking.rescore(sources, targets, "s1", old, {"t2"}, 3) is None
-
-
-def test_place_new_gives_own_lists_and_entering_candidates_from_one_product() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    targets.set_floors({"t1": 0.9, "t2": 0.97, "t3": 0.7, "t4": -0.5})
-    own, entering = ranking.place_new(sources, targets, ["s3", "s1", "ghost"], skip={"t4"}, k=2)
-    assert own == ranking.search_lists(sources, targets, ["s3", "s1"], 2)
-    # t1 (floor 0.9): s1 scores 1.0; t2 (0.97): s1 0.8, s3 0.96 -> nobody; t3 (0.7): s3 0.8; t4 skipped.
-    assert entering == {"t1": [("s1", pytest.approx(1.0))], "t3": [("s3", pytest.approx(0.8))]}
+def test_ranked_orders_ties_by_id() -> None:
+    lists = resident([[(1, 0.5), (0, 0.5), (2, 0.9)]], depth=3, bound=[0.0])
+    assert lists.ranked(0, 3, ["b", "a", "c"]) == [("c", pytest.approx(0.9)), ("a", 0.5), ("b", 0.5)]

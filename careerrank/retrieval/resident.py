@@ -1,0 +1,166 @@
+"""Every list of one direction, held in memory deeper than it is stored.
+
+Row ``i`` belongs to source ``i`` of the source index: up to ``depth`` target positions with their scores,
+best first, and a ``bound``: no target outside the row scores above it (``-inf`` while the row holds every
+target). The stored list is the row's first ``k`` entries. The entries past ``k`` are a reserve: a row that
+loses a target (closed, or moved below the bound) stays exact over the rest, and only a row left with fewer
+than ``k`` entries needs a search over every target again. Without the reserve every such loss costs a
+search; with it a search is rare, and the matrix product a batch pays for is the one that places its new items.
+Numpy rows, no per-entry objects: a million lists are a few hundred megabytes, and every step is vectorised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from careerrank.retrieval.blocks import by_score
+from schemas import Ranked
+
+Rows = npt.NDArray[np.intp]
+
+
+def depth_for(k: int) -> int:
+    """Entries held per list: ``k`` stored ones and a reserve as deep again (at least 10)."""
+    return k + max(k, 10)
+
+
+class ResidentLists:
+    """The lists of one source kind over the targets of the other. One owner thread."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.pos: npt.NDArray[np.int32] = np.full((0, depth), -1, dtype=np.int32)
+        self.score: npt.NDArray[np.float32] = np.full((0, depth), -np.inf, dtype=np.float32)
+        self.length: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self.bound: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.length)
+
+    def grow(self, n: int) -> None:
+        """Rows up to ``n`` sources; a new row knows nothing yet (bound ``+inf``) until it is set."""
+        extra = n - len(self)
+        if extra <= 0:
+            return
+        self.pos = np.concatenate([self.pos, np.full((extra, self.depth), -1, dtype=np.int32)])
+        self.score = np.concatenate([self.score, np.full((extra, self.depth), -np.inf, dtype=np.float32)])
+        self.length = np.concatenate([self.length, np.zeros(extra, dtype=np.int32)])
+        self.bound = np.concatenate([self.bound, np.full(extra, np.inf, dtype=np.float32)])
+
+    def keep_rows(self, keep: npt.NDArray[np.bool_]) -> None:
+        """Sources left: their rows go, the rest close up (as the source index compacts)."""
+        self.pos, self.score = self.pos[keep], self.score[keep]
+        self.length, self.bound = self.length[keep], self.bound[keep]
+
+    def set_rows(
+        self, rows: Rows, positions: npt.NDArray[np.integer], scores: npt.NDArray[np.float32], complete: bool
+    ) -> None:
+        """Rows searched in full: the best ``positions.shape[1]`` targets, best first. ``complete``: that is
+        every target, so nothing outside can score above anything."""
+        width = min(positions.shape[1], self.depth)
+        self.pos[rows] = -1
+        self.score[rows] = -np.inf
+        self.pos[rows, :width] = positions[:, :width]
+        self.score[rows, :width] = scores[:, :width]
+        self.length[rows] = width
+        self.bound[rows] = -np.inf if complete else scores[:, width - 1] if width else np.inf
+
+    def remap_targets(self, new_position: npt.NDArray[np.intp], k: int) -> Rows:
+        """Targets moved (``new_position[old]``, ``-1`` for one removed): their entries follow; a removed one's
+        entry goes. Return the rows whose first ``k`` entries changed."""
+        held = self.pos >= 0
+        moved = np.where(held, new_position[np.where(held, self.pos, 0)], -1).astype(np.int32)
+        lost = held & (moved < 0)
+        self.pos = moved
+        return self._drop(lost, k)
+
+    def drop_targets(self, marked: npt.NDArray[np.bool_], k: int) -> Rows:
+        """Drop every entry whose target is ``marked`` (by position); return rows whose first ``k`` changed."""
+        held = self.pos >= 0
+        hit = held & marked[np.where(held, self.pos, 0)]
+        return self._drop(hit, k)
+
+    def _drop(self, hit: npt.NDArray[np.bool_], k: int) -> Rows:
+        rows = np.flatnonzero(hit.any(axis=1))
+        if not len(rows):
+            return rows
+        gone = hit[rows]
+        pos, score = self.pos[rows], self.score[rows]
+        pos[gone], score[gone] = -1, -np.inf
+        # Survivors keep their order: a stable sort that moves the emptied slots to the end.
+        order = np.argsort(gone, axis=1, kind="stable")
+        self.pos[rows] = np.take_along_axis(pos, order, axis=1)
+        self.score[rows] = np.take_along_axis(score, order, axis=1)
+        self.length[rows] -= gone.sum(axis=1).astype(np.int32)
+        # The bound stays: what was outside still scores at most it, and so does what just left.
+        return rows[gone[:, :k].any(axis=1)]
+
+    def merge(self, rows: Rows, targets: npt.NDArray[np.integer], scores: npt.NDArray[np.float32], k: int) -> Rows:
+        """Enter candidates ``(rows[i], targets[i], scores[i])``, each above its row's bound and not in it;
+        a row keeps its best ``depth``. Return the rows whose first ``k`` entries changed."""
+        if not len(rows):
+            return rows
+        order = np.lexsort((-scores, rows))
+        rows, targets, scores = rows[order], targets[order], scores[order]
+        touched, first, count = np.unique(rows, return_index=True, return_counts=True)
+        # Only a row's best ``depth`` candidates can stay.
+        rank = np.arange(len(rows)) - np.repeat(first, count)
+        keep = rank < self.depth
+        rows, targets, scores, rank = rows[keep], targets[keep], scores[keep], rank[keep]
+        slot = np.searchsorted(touched, rows)
+        width = int(rank.max()) + 1
+        new_pos = np.full((len(touched), width), -1, dtype=np.int32)
+        new_score = np.full((len(touched), width), -np.inf, dtype=np.float32)
+        new_pos[slot, rank], new_score[slot, rank] = targets, scores
+        both_pos = np.concatenate([self.pos[touched], new_pos], axis=1)
+        both_score = np.concatenate([self.score[touched], new_score], axis=1)
+        best = np.argsort(-both_score, axis=1, kind="stable")[:, : self.depth]
+        before = self.pos[touched, :k].copy()
+        kept_pos = np.take_along_axis(both_pos, best, axis=1)
+        kept_score = np.take_along_axis(both_score, best, axis=1)
+        total = self.length[touched] + count.astype(np.int32)
+        overflow = total > self.depth
+        # A row that overflowed drops its tail: nothing outside it scores above what it kept last.
+        self.bound[touched[overflow]] = np.maximum(self.bound[touched[overflow]], kept_score[overflow, -1])
+        self.pos[touched], self.score[touched] = kept_pos, kept_score
+        self.length[touched] = np.minimum(total, self.depth)
+        changed: Rows = touched[(kept_pos[:, :k] != before).any(axis=1)]
+        return changed
+
+    def short(self, k: int, n_targets: int) -> Rows:
+        """Rows that cannot say their top ``k`` any more: fewer entries than that and targets outside, or rows
+        that know nothing (a source with no stored list)."""
+        need = min(k, n_targets)
+        return np.flatnonzero(((self.length < need) & (self.bound > -np.inf)) | (self.bound == np.inf))
+
+    def ranked(self, row: int, k: int, target_ids: Sequence[str]) -> Ranked:
+        """The stored list of ``row``: its first ``k`` entries, ties in id order like every other computation."""
+        n = min(int(self.length[row]), k)
+        entries = list(
+            zip([target_ids[p] for p in self.pos[row, :n].tolist()], self.score[row, :n].tolist(), strict=True)
+        )
+        entries.sort(key=by_score)
+        return entries
+
+    def fill(
+        self, source_ids: Sequence[str], stored: Mapping[str, Ranked], target_pos: Mapping[str, int], k: int
+    ) -> None:
+        """Rows from stored lists (``k`` deep, no reserve yet). A list naming a target the index lacks, or a
+        source with no list, is left short: the next batch searches it again."""
+        self.grow(len(source_ids))
+        for row, source in enumerate(source_ids):
+            ranked = stored.get(source)
+            if ranked is None:
+                continue
+            found = [(target_pos.get(t), s) for t, s in ranked[: self.depth]]
+            entries = [(p, s) for p, s in found if p is not None]
+            n = len(entries)
+            if n:
+                self.pos[row, :n] = [p for p, _ in entries]
+                self.score[row, :n] = [s for _, s in entries]
+            self.length[row] = n
+            if n == len(found):
+                self.bound[row] = ranked[-1][1] if len(ranked) >= k else -np.inf
