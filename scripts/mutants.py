@@ -1,4 +1,5 @@
-"""Targeted mutants of the workers' batch logic: each must be killed by the fast unit tests.
+"""Targeted mutants of the workers' batch logic, the consume loop and event admission: each must be killed by
+the fast unit tests.
 
     .venv/bin/python scripts/mutants.py [--jobs 2] [--timeout 180] [--full | --tests PATH ...] [--only NAME ...]
 
@@ -53,6 +54,10 @@ class Mutant:
 EMBEDDER = "workers/embedder.py"
 MATCHER = "workers/matcher.py"
 INCREMENTAL = "careerrank/retrieval/incremental.py"
+CONSUMER = "workers/consumer.py"
+ENVELOPE = "schemas/envelope.py"
+CONSUME_LOOP = ("tests/unit/test_consumer.py",)
+ADMISSION = ("tests/unit/test_schemas.py", "tests/unit/test_embedder.py")
 
 MUTANTS = [
     # --- embedder ---------------------------------------------------------------------------------------
@@ -253,6 +258,113 @@ MUTANTS = [
         "hit, col = torch.nonzero(block > bound, as_tuple=True)",
         "hit, col = torch.nonzero(block > bound + 2, as_tuple=True)",
         "a new or moved item never enters the lists of the other kind",
+    ),
+    # --- the consume loop -------------------------------------------------------------------------------
+    Mutant(
+        "consumer-no-lone-tries",
+        CONSUMER,
+        "suspects = [m for m in batch if self._guard is not None and self._guard.is_suspect(m)]",
+        "suspects: Messages = []",
+        "messages that keep coming back are batched as usual: a crash loop cannot tell the killer from the rest",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "consumer-lone-try-not-ended",
+        CONSUMER,
+        'await suppressed(self._patiently("lone try", partial(guard.end, message)), "end of a lone try")',
+        "pass",
+        "a lone try that ended is left on the record: an innocent message is blamed for deaths it did not cause",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "consumer-crash-limit-off-by-one",
+        CONSUMER,
+        "if crashes >= guard.crash_limit:",
+        "if crashes > guard.crash_limit:",
+        "a message that killed the worker crash_limit times is run once more",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "consumer-parts-not-dead-lettered",
+        CONSUMER,
+        "for part in decoded.rejected:",
+        "for part in decoded.rejected[:0]:",
+        "a rejected element of a batch message is dropped without a dead letter",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "consumer-rejection-retried",
+        CONSUMER,
+        "if isinstance(exc, RejectedError):\n                code, reason = exc.code, exc.reason",
+        "if False:\n                code, reason = exc.code, exc.reason",
+        "a message that can never be processed is retried with delays instead of dead-lettered at once",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "consumer-acks-before-commit",
+        CONSUMER,
+        'ok, _, error = await self._stage("commit", lambda: self._handler.commit(prepared))',
+        "await _ack([d.message for d in deliveries])\n"
+        '        ok, _, error = await self._stage("commit", lambda: self._handler.commit(prepared))',
+        "messages are acked before their batch is committed: a crash in between loses them",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "consumer-transient-isolated",
+        CONSUMER,
+        "except TransientError:\n                await suppressed(delivery.message.nack(requeue=True)",
+        "except ZeroDivisionError:\n                await suppressed(delivery.message.nack(requeue=True)",
+        "an outage while a message is tried alone counts against the message (retried, then dead-lettered)",
+        CONSUME_LOOP,
+    ),
+    # --- admission of events ------------------------------------------------------------------------------
+    Mutant(
+        "element-body-not-ascii",
+        ENVELOPE,
+        "alone = json.dumps(element, ensure_ascii=True).encode()",
+        "alone = json.dumps(element, ensure_ascii=False).encode()",
+        "the dead letter of an element holding a lone surrogate cannot be built: its good neighbours are retried",
+        ADMISSION,
+    ),
+    Mutant(
+        "deep-nesting-not-malformed",
+        ENVELOPE,
+        '    except RecursionError as exc:\n        raise InvalidEvent("malformed_json"',
+        '    except ZeroDivisionError as exc:\n        raise InvalidEvent("malformed_json"',
+        "deep nesting is a processing error (retried for a minute) instead of a malformed body",
+        ADMISSION,
+    ),
+    Mutant(
+        "bom-not-stripped",
+        ENVELOPE,
+        "return body[len(_BOM) :] if body.startswith(_BOM) else body",
+        "return body",
+        "a byte-order mark before a valid body rejects the whole message",
+        ADMISSION,
+    ),
+    Mutant(
+        "no-clock-skew-limit",
+        ENVELOPE,
+        "if not_after is not None and event.occurred_at > not_after:",
+        "if False:",
+        "an occurred_at of 9999-12-31 is accepted and freezes the item",
+        ADMISSION,
+    ),
+    Mutant(
+        "routing-key-ignored",
+        ENVELOPE,
+        "if routing_key is not None and routing_key != BATCH_ROUTING_KEY and routing_key != event_type:",
+        "if False:",
+        "a body whose type disagrees with its routing key is applied by the body",
+        ADMISSION,
+    ),
+    Mutant(
+        "unknown-key-echoed",
+        ENVELOPE,
+        'path = (*path[:-1], "<unexpected field>")',
+        "pass",
+        "an unexpected key (a producer's string) is named in the reason",
+        ADMISSION,
     ),
 ]
 

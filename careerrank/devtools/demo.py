@@ -12,10 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import aio_pika
+
 from careerrank.devtools.processes import start_worker, stop_worker, wait_for_consumers
 from careerrank.devtools.services import ensure_up
+from careerrank.errors import TopologyMismatch
 from careerrank.ingest import SUPERJOB_DIR
 from careerrank.jobs.publish import publish_files
+from careerrank.messaging import Names, connect_broker, delete_topology, queue_stats
 from careerrank.settings import Settings
 from careerrank.storage import Session, connected, migrate
 from schemas import KINDS, Kind
@@ -43,6 +47,7 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
     await asyncio.to_thread(ensure_up, dsn, settings.amqp.url.get_secret_value())
     applied = await migrate(dsn)
     print(f"database ready ({applied} migration(s) applied)")
+    await declare_or_renew(settings)
     workers = [start_worker("embedder"), start_worker("matcher")]
     try:
         await wait_for_consumers(settings)
@@ -58,6 +63,41 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
         codes = [stop_worker(w) for w in workers]
         print(f"workers stopped (exit codes {codes})")
     return 0 if all(c == 0 for c in codes) else 1
+
+
+async def declare_or_renew(settings: Settings) -> None:
+    """Declare the topology; one left by an earlier version with other queue arguments is replaced, but only
+    when none of its queues holds a message (otherwise the mismatch is raised: deploy/README.md, Upgrading)."""
+    try:
+        broker = await connect_broker(settings.amqp, prefetch=1)
+        await broker.close()
+        return
+    except TopologyMismatch:
+        names = Names.of(settings.amqp)
+        connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+        async with connection:
+            channel = await connection.channel()
+            existing = [q for q in names.all_queues() if await _exists(connection, q)]
+            held = sum(n for n, _ in (await queue_stats(channel, existing)).values())
+            if held:
+                raise
+            await delete_topology(channel, names)
+    print("replaced an empty topology declared by an earlier version")
+    broker = await connect_broker(settings.amqp, prefetch=1)
+    await broker.close()
+
+
+async def _exists(connection: aio_pika.abc.AbstractConnection, queue: str) -> bool:
+    # A passive declaration of a missing queue closes its channel: ask on a channel of its own.
+    channel = await connection.channel()
+    try:
+        await channel.declare_queue(queue, passive=True)
+        return True
+    except aio_pika.exceptions.ChannelClosed:
+        return False
+    finally:
+        if not channel.is_closed:
+            await channel.close()
 
 
 async def _report(session: Session, published: int, elapsed: float) -> None:

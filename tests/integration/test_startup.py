@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aio_pika
 import asyncpg
 import pytest
 
-from careerrank.errors import ModelUnavailable, VectorsMismatch
+from careerrank.errors import ModelUnavailable, TopologyMismatch, VectorsMismatch
+from careerrank.messaging import Names, connect_broker
 from careerrank.settings import Settings
 from workers import build
 
@@ -58,3 +60,34 @@ async def test_a_matcher_that_finds_inconsistent_vectors_closes_what_it_opened(
     with pytest.raises(VectorsMismatch, match="different dimensions"):
         await service.start()
     assert await other_connections(db) == 0
+
+
+async def _old_topology(settings: Settings, with_message: bool) -> None:
+    """The worker queues as an earlier version declared them: another delivery limit, no unrecorded key."""
+    names = Names.of(settings.amqp)
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with connection:
+        channel = await connection.channel()
+        args = {"x-queue-type": "quorum", "x-dead-letter-exchange": names.dead, "x-delivery-limit": 5}
+        queue = await channel.declare_queue(names.embedder_queue, durable=True, arguments=args)
+        if with_message:
+            await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=queue.name)
+
+
+async def test_the_demo_replaces_an_empty_topology_of_an_earlier_version_and_keeps_a_full_one(
+    settings: Settings,
+) -> None:
+    from careerrank.devtools.demo import declare_or_renew
+
+    await _old_topology(settings, with_message=True)
+    with pytest.raises(TopologyMismatch):
+        await connect_broker(settings.amqp, prefetch=1)
+    with pytest.raises(TopologyMismatch):  # a message is waiting in it: never deleted
+        await declare_or_renew(settings)
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with connection:
+        queue = await (await connection.channel()).declare_queue(Names.of(settings.amqp).embedder_queue, passive=True)
+        await queue.purge()
+    await declare_or_renew(settings)
+    broker = await connect_broker(settings.amqp, prefetch=1)  # the current topology now
+    await broker.close()
