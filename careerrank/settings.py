@@ -5,7 +5,6 @@ Nested sections use ``__``: ``CAREERRANK_AMQP__URL``, ``CAREERRANK_MODEL__NAME``
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
@@ -100,7 +99,6 @@ class MatcherSettings(BaseModel):
     max_wait_ms: int = Field(default=50, ge=0)
     prefetch: int = Field(default=4096, ge=1)
     index_device: str = Field(default="auto", description="auto uses a GPU FAISS index when one exists.")
-    snapshot_dir: Path | None = Field(default=None, description="Where to keep FAISS snapshots for fast restart.")
 
 
 class ReindexSettings(BaseModel):

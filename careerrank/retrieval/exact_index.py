@@ -13,7 +13,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from careerrank.retrieval.blocks import top_k_rows
+from careerrank.retrieval.screen import Screen, top_rows
 from careerrank.vectors import Vectors
 
 
@@ -33,6 +33,7 @@ class ItemIndex:
         self._gpu_resources = faiss.StandardGpuResources() if use_gpu else None
         self._gpu: faiss.Index | None = None
         self._gpu_stale = True
+        self._screen: Screen | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -94,6 +95,7 @@ class ItemIndex:
                 self.ids.append(ids[r])
                 self.versions.append(versions[r])
         self._gpu_stale = True
+        self._screen = None
         return existed
 
     def remove(self, ids: Sequence[str]) -> int:
@@ -117,6 +119,7 @@ class ItemIndex:
         self._pos.update(zip(tail, range(first, first + len(tail)), strict=True))
         self.versions[first:] = [v for v, k in zip(self.versions[first:], keep[first:].tolist(), strict=True) if k]
         self._gpu_stale = True
+        self._screen = None
         return keep
 
     def search(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], list[list[str]]]:
@@ -130,15 +133,22 @@ class ItemIndex:
     def search_positions(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Top-``k`` positions by inner product for each query row (``k`` at most the index size).
 
-        Exact. On the CPU a matrix product and a top-k (torch) instead of FAISS' flat search, whose per-query
-        heaps cost several times more (``scripts/bench``, stage ``vector_search``); on a GPU the FAISS GPU mirror.
+        Exact. On the CPU a matrix product and a top-k (torch, screened in bfloat16: :mod:`.screen`) instead
+        of FAISS' flat search, whose per-query heaps cost several times more (``scripts/bench``, stage
+        ``vector_search``); on a GPU the FAISS GPU mirror.
         """
         k = min(k, len(self.ids))
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if self._gpu_resources is not None:
             scores, positions = self._searcher().search(queries, k)
             return scores, positions
-        return top_k_rows(queries, self._matrix(), k)
+        return top_rows(queries, self.screen(), k)
+
+    def screen(self) -> Screen:
+        """The vectors as float32 and bfloat16 tensors, rebuilt once after a change."""
+        if self._screen is None:
+            self._screen = Screen.of(self._matrix())
+        return self._screen
 
     def _matrix(self) -> Vectors:
         n = self._cpu.ntotal

@@ -21,9 +21,10 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from careerrank.retrieval.blocks import as_tensor, by_score, score_blocks
+from careerrank.retrieval.blocks import by_score
 from careerrank.retrieval.exact_index import ItemIndex
 from careerrank.retrieval.resident import ResidentLists, Rows, depth_for
+from careerrank.retrieval.screen import screened_blocks
 from careerrank.vectors import Vectors
 from schemas import KINDS, Kind, Ranked, opposite
 
@@ -104,7 +105,9 @@ class ListState:
         out: dict[Kind, dict[str, Ranked]] = {}
         for kind in KINDS:
             ids, target_ids = self.indexes[kind].ids, self.indexes[opposite(kind)].ids
-            out[kind] = {ids[row]: self.lists[kind].ranked(row, self.k, target_ids) for row in sorted(dirty[kind])}
+            rows = np.asarray(sorted(dirty[kind]), dtype=np.intp)
+            ranked = self.lists[kind].ranked_rows(rows, self.k, target_ids)
+            out[kind] = dict(zip([ids[row] for row in rows.tolist()], ranked, strict=True))
             out[kind].update({source: [] for source in changes[kind].removed if source not in self.indexes[kind]})
         return Outcome(out, searched, merged)
 
@@ -120,15 +123,12 @@ class ListState:
             )
             return empty
         top = min(self.depth, len(targets))
-        bound = torch.from_numpy(other.bound)
         found: list[tuple[Rows, Rows, npt.NDArray[np.float32]]] = []
         with torch.inference_mode():
-            for start, block in score_blocks(sources.vectors()[fresh], as_tensor(targets.vectors())):
-                best = torch.topk(block, top, dim=1)
-                rows = fresh[start : start + len(block)]
-                self.lists[kind].set_rows(rows, best.indices.numpy(), best.values.numpy(), top == len(targets))
-                hit, col = torch.nonzero(block > bound, as_tuple=True)
-                found.append((col.numpy(), rows[hit.numpy()], block[hit, col].numpy()))
+            for block in screened_blocks(sources.vectors()[fresh], targets.screen(), top, other.bound):
+                rows = fresh[block.start : block.start + len(block.scores)]
+                self.lists[kind].set_rows(rows, block.positions.numpy(), block.scores.numpy(), top == len(targets))
+                found.append((block.hit_targets.numpy(), rows[block.hit_rows.numpy()], block.hit_scores.numpy()))
         return tuple(np.concatenate(part) for part in zip(*found, strict=True)) if found else empty  # type: ignore[return-value]
 
     def _search(self, kind: Kind, rows: Rows) -> None:

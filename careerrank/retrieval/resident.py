@@ -12,6 +12,8 @@ Numpy rows, no per-entry objects: a million lists are a few hundred megabytes, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain, repeat
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -138,29 +140,49 @@ class ResidentLists:
 
     def ranked(self, row: int, k: int, target_ids: Sequence[str]) -> Ranked:
         """The stored list of ``row``: its first ``k`` entries, ties in id order like every other computation."""
-        n = min(int(self.length[row]), k)
-        entries = list(
-            zip([target_ids[p] for p in self.pos[row, :n].tolist()], self.score[row, :n].tolist(), strict=True)
-        )
-        entries.sort(key=by_score)
-        return entries
+        return self.ranked_rows(np.asarray([row], dtype=np.intp), k, target_ids)[0]
+
+    def ranked_rows(self, rows: Rows, k: int, target_ids: Sequence[str]) -> list[Ranked]:
+        """:meth:`ranked` of many rows, with one conversion of each array instead of one per row."""
+        pos, score = self.pos[rows, :k], self.score[rows, :k]
+        lengths = np.minimum(self.length[rows], k).tolist()
+        # Rows with equal scores are the only ones whose order the id decides.
+        tied = ((score[:, 1:] == score[:, :-1]) & (score[:, 1:] > -np.inf)).any(axis=1).tolist()
+        out: list[Ranked] = []
+        for positions, scores, n, ties in zip(pos.tolist(), score.tolist(), lengths, tied, strict=True):
+            entries = list(zip([target_ids[p] for p in positions[:n]], scores[:n], strict=True))
+            if ties:
+                entries.sort(key=by_score)
+            out.append(entries)
+        return out
 
     def fill(
         self, source_ids: Sequence[str], stored: Mapping[str, Ranked], target_pos: Mapping[str, int], k: int
     ) -> None:
         """Rows from stored lists (``k`` deep, no reserve yet). A list naming a target the index lacks, or a
-        source with no list, is left short: the next batch searches it again."""
+        source with no list, is left short: the next batch searches it again. One pass over all entries at
+        once: at restart this runs over every list."""
         self.grow(len(source_ids))
-        for row, source in enumerate(source_ids):
-            ranked = stored.get(source)
-            if ranked is None:
-                continue
-            found = [(target_pos.get(t), s) for t, s in ranked[: self.depth]]
-            entries = [(p, s) for p, s in found if p is not None]
-            n = len(entries)
-            if n:
-                self.pos[row, :n] = [p for p, _ in entries]
-                self.score[row, :n] = [s for _, s in entries]
-            self.length[row] = n
-            if n == len(found):
-                self.bound[row] = ranked[-1][1] if len(ranked) >= k else -np.inf
+        rows = np.asarray([row for row, source in enumerate(source_ids) if source in stored], dtype=np.intp)
+        held = [stored[source_ids[row]] for row in rows.tolist()]
+        kept = [ranked[: self.depth] for ranked in held]
+        if not kept:
+            return
+        entries = list(chain.from_iterable(kept))
+        n = len(entries)
+        positions = np.fromiter(map(target_pos.get, map(itemgetter(0), entries), repeat(-1)), np.int64, n)
+        scores = np.fromiter(map(itemgetter(1), entries), np.float32, n)
+        sizes = np.fromiter(map(len, kept), np.intp, len(kept))
+        group = np.repeat(np.arange(len(kept)), sizes)
+        found = positions >= 0
+        counts = np.bincount(group[found], minlength=len(kept))
+        # Entries close up over the missing ones: an entry's slot is its rank among its row's found ones.
+        slot = np.arange(int(found.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        self.pos[rows[group[found]], slot] = positions[found]
+        self.score[rows[group[found]], slot] = scores[found]
+        self.length[rows] = counts
+        complete = counts == sizes
+        last = scores[np.maximum(np.cumsum(sizes) - 1, 0)] if n else np.zeros(len(kept), np.float32)
+        full = np.fromiter(map(len, held), np.intp, len(held)) >= k
+        # Nothing outside a complete row scores above its last kept entry; a row shorter than k held every target.
+        self.bound[rows[complete]] = np.where(full[complete], last[complete], -np.inf)

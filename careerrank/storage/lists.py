@@ -7,6 +7,8 @@ from input.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,15 +41,6 @@ class Lists:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def containing(self, source_kind: Kind, target_ids: Sequence[str]) -> set[str]:
-        """Sources (of ``source_kind``) whose list holds any of ``target_ids``."""
-        rows = await self._conn.fetch(
-            "SELECT source_id FROM match_lists WHERE target_ids && $2::text[] AND direction = $1",
-            DIRECTIONS[source_kind],
-            list(target_ids),
-        )
-        return {r["source_id"] for r in rows}
-
     async def fetch(self, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
         rows = await self._conn.fetch(
             """SELECT source_id, target_ids, scores FROM match_lists
@@ -60,7 +53,8 @@ class Lists:
     async def replace(self, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str) -> int:
         """Replace whole lists of the given sources (an empty list deletes); return entries written.
 
-        One row per list: COPY into a temporary table, then one upsert. Use in a transaction.
+        One row per list: COPY (text format, see :func:`copy_text`) into a temporary table, then one upsert.
+        Use in a transaction.
         """
         if not lists:
             return 0
@@ -70,15 +64,15 @@ class Lists:
             await self._conn.execute(
                 "DELETE FROM match_lists WHERE direction = $1 AND source_id = ANY($2::text[])", direction, gone
             )
-        records = [_record(source, ranked) for source, ranked in lists.items() if ranked]
-        if not records:
+        kept = [(source, ranked) for source, ranked in lists.items() if ranked]
+        if not kept:
             return 0
         await self._conn.execute(
             """CREATE TEMPORARY TABLE IF NOT EXISTS match_lists_incoming
                    (source_id text, target_ids text[], scores real[]) ON COMMIT DELETE ROWS"""
         )
-        await self._conn.copy_records_to_table(
-            "match_lists_incoming", records=records, columns=["source_id", "target_ids", "scores"]
+        await self._conn.copy_to_table(
+            "match_lists_incoming", source=io.BytesIO(copy_text(kept)), columns=["source_id", "target_ids", "scores"]
         )
         await self._conn.execute(
             """INSERT INTO match_lists AS m (direction, source_id, target_ids, scores, model_version)
@@ -90,20 +84,27 @@ class Lists:
             model_version,
         )
         await self._conn.execute("TRUNCATE match_lists_incoming")
-        return sum(len(r[1]) for r in records)
+        return sum(len(ranked) for _, ranked in kept)
 
-    async def all(self, source_kind: Kind) -> dict[str, Ranked]:
-        """Every list of one direction (what the matcher holds in memory)."""
+    async def all(self, source_kind: Kind, page: int = 50_000) -> dict[str, Ranked]:
+        """Every list of one direction (what the matcher holds in memory).
+
+        In pages along the key, one round trip each (fewer than a cursor's, which cost more at restart, where
+        this reads every list), while memory holds one page of records at a time. Use in a repeatable-read
+        transaction for one view.
+        """
         out: dict[str, Ranked] = {}
-        async with self._conn.transaction():
-            cursor = self._conn.cursor(
-                "SELECT source_id, target_ids, scores FROM match_lists WHERE direction = $1",
-                DIRECTIONS[source_kind],
-                prefetch=5000,
-            )
-            async for r in cursor:
+        direction = DIRECTIONS[source_kind]
+        query = "SELECT source_id, target_ids, scores FROM match_lists WHERE direction = $1"
+        rows = await self._conn.fetch(query + " ORDER BY source_id LIMIT $2", direction, page)
+        while True:
+            for r in rows:
                 out[r["source_id"]] = list(zip(r["target_ids"], r["scores"], strict=True))
-        return out
+            if len(rows) < page:
+                return out
+            rows = await self._conn.fetch(
+                query + " AND source_id > $3 ORDER BY source_id LIMIT $2", direction, page, rows[-1]["source_id"]
+            )
 
     async def floors(self, source_kind: Kind, k: int) -> dict[str, float]:
         """Score of the last entry of every full list; a candidate must beat it to enter."""
@@ -164,11 +165,10 @@ class Lists:
         return sum(len(targets) for _, targets, _ in records)
 
     async def index_next(self) -> None:
-        """Build ``match_lists_next``'s key and index in bulk (much faster than maintaining them per row)."""
+        """Build ``match_lists_next``'s key in bulk (much faster than maintaining it per row)."""
         await self._conn.execute(
             "ALTER TABLE match_lists_next ADD CONSTRAINT match_lists_pkey_next PRIMARY KEY (direction, source_id)"
         )
-        await self._conn.execute("CREATE INDEX match_lists_by_target_next ON match_lists_next USING gin (target_ids)")
         await self._conn.execute("ANALYZE match_lists_next")
 
     async def swap_in_next(self) -> None:
@@ -182,10 +182,8 @@ class Lists:
             "DROP TABLE IF EXISTS match_lists_replaced",
             "ALTER TABLE match_lists RENAME TO match_lists_replaced",
             "ALTER INDEX match_lists_pkey RENAME TO match_lists_pkey_replaced",
-            "ALTER INDEX match_lists_by_target RENAME TO match_lists_by_target_replaced",
             "ALTER TABLE match_lists_next RENAME TO match_lists",
             "ALTER INDEX match_lists_pkey_next RENAME TO match_lists_pkey",
-            "ALTER INDEX match_lists_by_target_next RENAME TO match_lists_by_target",
             _VIEW,
         ):
             await self._conn.execute(statement)
@@ -199,3 +197,35 @@ class Lists:
 
 def _record(source: str, ranked: Ranked) -> tuple[str, list[str], list[float]]:
     return source, [t for t, _ in ranked], [score for _, score in ranked]
+
+
+# Characters that need escaping in a COPY text field or in a quoted array element.
+_SPECIAL = re.compile(r'[\\"\t\n\r]')
+
+
+def copy_text(lists: Sequence[tuple[str, Ranked]]) -> bytes:
+    """``(source_id, target_ids, scores)`` rows in COPY's text format.
+
+    Built as one string instead of records: asyncpg's binary encoding checks every array element's type,
+    which cost more than the rest of a write. A score is the repr of a float32 value held as a Python float:
+    PostgreSQL reads it back as that same ``real``.
+    """
+    lines = []
+    for source, ranked in lists:
+        targets, values = zip(*ranked, strict=True)
+        scores = ",".join(map(repr, map(float, values)))
+        joined = '","'.join(targets)
+        if _SPECIAL.search(joined) is None and _SPECIAL.search(source) is None:
+            lines.append(f'{source}\t{{"{joined}"}}\t{{{scores}}}\n')
+        else:
+            array = ",".join('"' + _array_escape(t) + '"' for t in targets)
+            lines.append(f"{_copy_escape(source)}\t{_copy_escape('{' + array + '}')}\t{{{scores}}}\n")
+    return "".join(lines).encode()
+
+
+def _array_escape(element: str) -> str:
+    return element.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _copy_escape(field: str) -> str:
+    return field.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

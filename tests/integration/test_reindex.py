@@ -50,8 +50,7 @@ async def test_reindex_to_a_new_model_rebuilds_every_vector_and_list(
     )
     record = await db.fetchrow("SELECT model, vacancies, resumes, encoded, match_rows FROM reindexes")
     assert dict(record) == {"model": NEW, "vacancies": 40, "resumes": 30, "encoded": 70, "match_rows": 700}
-    for name in ("match_lists_pkey", "match_lists_by_target"):
-        assert await db.fetchval("SELECT to_regclass($1) IS NOT NULL", name), name
+    assert await db.fetchval("SELECT to_regclass('match_lists_pkey') IS NOT NULL")
 
 
 async def test_after_a_switch_an_old_embedder_holds_events_until_a_new_one_takes_them(

@@ -194,11 +194,6 @@ class FakeEventLog(_Aggregate):
 
 
 class FakeLists(_Aggregate):
-    async def containing(self, source_kind: Kind, target_ids: Sequence[str]) -> set[str]:
-        wanted = set(target_ids)
-        lists = self._state.lists[source_kind]
-        return {s for s, (ranked, _) in lists.items() if wanted & {t for t, _ in ranked}}
-
     async def fetch(self, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
         lists = self._state.lists[source_kind]
         return {s: list(lists[s][0]) for s in source_ids if s in lists}

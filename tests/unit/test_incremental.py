@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careerrank.retrieval import blocks
 from careerrank.retrieval import incremental as ranking
+from careerrank.retrieval import screen
 from careerrank.retrieval.exact_index import ItemIndex
 from careerrank.retrieval.resident import ResidentLists
 from schemas import Ranked
@@ -238,12 +238,16 @@ def test_incremental_lists_equal_brute_force(data: st.DataObject, k: int, dim: i
 
 
 @pytest.mark.parametrize(
-    ("seed", "row_chunk"),
-    [(1, blocks.ROWS_PER_BLOCK), (4, 1)],
+    ("seed", "row_chunk", "extra"),
+    [(1, screen.ROWS_PER_BLOCK, screen.EXTRA), (4, 1, screen.EXTRA), (6, 5, 0), (8, 64, 2)],
 )
-def test_long_random_run_equals_brute_force(seed: int, row_chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Small ROWS_PER_BLOCK values push entering_candidates across many row blocks.
-    monkeypatch.setattr(blocks, "ROWS_PER_BLOCK", row_chunk)
+def test_long_random_run_equals_brute_force(
+    seed: int, row_chunk: int, extra: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small blocks push entering candidates across many row blocks; a small EXTRA makes the lists small
+    # enough for the bfloat16 screen (and its second, wider pass) to decide them.
+    monkeypatch.setattr(screen, "ROWS_PER_BLOCK", row_chunk)
+    monkeypatch.setattr(screen, "EXTRA", extra)
     rng = np.random.default_rng(seed)
     pool = [f"x{n}" for n in range(160)]
     sim = Simulation(dim=12, k=10, restart_every=25)
