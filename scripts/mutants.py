@@ -55,6 +55,7 @@ EMBEDDER = "workers/embedder.py"
 MATCHER = "workers/matcher.py"
 INCREMENTAL = "careerrank/retrieval/incremental.py"
 CONSUMER = "workers/consumer.py"
+SCREEN = "careerrank/retrieval/screen.py"
 ENVELOPE = "schemas/envelope.py"
 CONSUME_LOOP = ("tests/unit/test_consumer.py",)
 ADMISSION = ("tests/unit/test_schemas.py", "tests/unit/test_embedder.py")
@@ -254,12 +255,20 @@ MUTANTS = [
     ),
     Mutant(
         "changed-items-never-enter-lists",
-        INCREMENTAL,
-        "hit, col = torch.nonzero(block > bound, as_tuple=True)",
-        "hit, col = torch.nonzero(block > bound + 2, as_tuple=True)",
+        SCREEN,
+        "keep = exact > bound[cols]",
+        "keep = exact > bound[cols] + 2",
         "a new or moved item never enters the lists of the other kind",
     ),
     # --- the consume loop -------------------------------------------------------------------------------
+    Mutant(
+        "screen-without-margin",
+        SCREEN,
+        "return scale * ((2 * u + u * u) + u * (1 + u) ** 2 + dim * 2.0**-23) + 1e-6",
+        "return 0.0",
+        "the bfloat16 screen trusts its own scores: near-tied targets are left out of lists",
+        (*FAST, "tests/unit/test_screen.py"),
+    ),
     Mutant(
         "consumer-no-lone-tries",
         CONSUMER,
