@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import random
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from typing import Any
@@ -178,6 +179,9 @@ async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, re
             }
             for role, port in ports.items()
         }
+        # The restart below reads the state the matcher wrote when it drained, as a deployment with a volume does.
+        snapshots = tempfile.TemporaryDirectory(prefix="careerrank-bench-")
+        env["matcher"]["CAREERRANK_MATCHER__SNAPSHOT_DIR"] = snapshots.name
         await publish_events(settings.amqp, backlog)
         workers["embedder"] = start_worker("embedder", env["embedder"])
         await wait_embedded(conn, backlog)

@@ -57,8 +57,12 @@ class MatcherService(Service):
         executor = self.compute_thread(resources)
         use_gpu = s.matcher.index_device != "cpu" and gpu_available()
         broker = await _broker(self, resources, s.matcher.prefetch)
-        self.handler = Matcher(database, model_id(s.model.name), s.matcher.top_k, self.metrics, executor, use_gpu)
+        self.handler = Matcher(
+            database, model_id(s.model.name), s.matcher.top_k, self.metrics, executor, use_gpu, s.matcher.snapshot_dir
+        )
         await self.handler.load()
+        # Runs after the drain (registered before it), while the compute thread and the pool are still open.
+        resources.push_async_callback(self.handler.save_snapshot)
         limits = BatchLimits(s.matcher.max_batch, s.matcher.max_wait_ms / 1000)
         await _record_broker_dead_letters(self, resources, broker, database)
         log.info("started", extra={"worker": self.name, "index": "gpu" if use_gpu else "cpu"})

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -27,8 +28,10 @@ from pydantic import ValidationError
 from careerrank.errors import InvalidMessage, VectorsMismatch
 from careerrank.messaging import published_at
 from careerrank.observability import PipelineMetrics
+from careerrank.retrieval import snapshot
 from careerrank.retrieval.blocks import ranking_version
 from careerrank.retrieval.incremental import Changes, ListState, Outcome
+from careerrank.retrieval.resident import depth_for
 from careerrank.storage import Database, OpenVectors, Session, StoredEmbedding
 from schemas import DIRECTIONS, KINDS, IndexUpdate, Kind, Ranked
 from schemas.envelope import describe_errors
@@ -65,8 +68,10 @@ class Matcher:
         metrics: PipelineMetrics,
         executor: ThreadPoolExecutor,
         use_gpu: bool = False,
+        snapshot_dir: Path | None = None,
     ) -> None:
         self._database = database
+        self._snapshot_dir = snapshot_dir
         self._configured_model = model
         self._model = model
         self._k = top_k
@@ -89,6 +94,14 @@ class Matcher:
             # The last reindex's model wins over the configured one: its vectors and lists are the live ones.
             self._model = await session.models.active() or self._configured_model
             self.model_version = ranking_version(self._model)
+            if self._snapshot_dir is not None:
+                saved = await self._run(snapshot.load, self._snapshot_dir, self._stamp(generation), self._use_gpu)
+                if saved is not None:
+                    self.state, self._generation = saved, generation
+                    for kind in KINDS:
+                        self._metrics.index_items.labels(kind).set(len(saved.indexes[kind]))
+                    log.info("index loaded from a snapshot", extra={"seconds": round(time.monotonic() - started, 3)})
+                    return
             # An item never matched yet enters when its own update (queued) is handled, as in a live stream:
             # loaded now, it would fill other lists that would all be rescored when that update comes.
             loaded = {kind: await session.embeddings.load_open(kind, self._model, True) for kind in KINDS}
@@ -109,6 +122,21 @@ class Matcher:
                 "seconds": round(time.monotonic() - started, 3),
             },
         )
+
+    async def save_snapshot(self) -> None:
+        """Write the in-memory state for the next start (after the drain: nothing changes it any more)."""
+        if self._snapshot_dir is None or self.state is None or self._generation is None:
+            return
+        started = time.monotonic()
+        try:
+            await self._run(snapshot.save, self.state, self._stamp(self._generation), self._snapshot_dir)
+        except OSError as exc:
+            log.warning("matcher snapshot not written", extra={"error": type(exc).__name__})
+            return
+        log.info("snapshot written", extra={"seconds": round(time.monotonic() - started, 3)})
+
+    def _stamp(self, generation: int) -> snapshot.Stamp:
+        return snapshot.Stamp(generation, self._model, self._k, depth_for(self._k))
 
     def decode(self, message: AbstractIncomingMessage) -> Decoded[tuple[IndexUpdate, float | None]]:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import aio_pika
 import asyncpg
@@ -91,3 +92,24 @@ async def test_the_demo_replaces_an_empty_topology_of_an_earlier_version_and_kee
     await declare_or_renew(settings)
     broker = await connect_broker(settings.amqp, prefetch=1)  # the current topology now
     await broker.close()
+
+
+async def test_a_matcher_restarted_after_a_drain_starts_from_its_snapshot_and_stays_exact(
+    settings: Settings, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    from tests.integration.pipeline import brute_force_check, closure, posting, publish, running_workers, wait_matched
+
+    matcher_settings = settings.matcher.model_copy(update={"snapshot_dir": tmp_path})
+    settings = settings.model_copy(update={"matcher": matcher_settings})
+    async with running_workers(settings):
+        await publish(settings, [posting("vacancy", i) for i in range(30)] + [posting("resume", i) for i in range(20)])
+        await wait_matched(db, {"vacancy": 30, "resume": 20})
+    assert (tmp_path / "matcher-state.npz").exists()  # written on the drain
+    async with running_workers(settings) as (_, matcher):
+        state = matcher.handler.state
+        assert state is not None and len(state.indexes["vacancy"]) == 30
+        # Lists that searched past their top-10 kept their reserve: only the file can have given it back.
+        assert int(state.lists["vacancy"].length.max()) > 10
+        await publish(settings, [closure("resume", 3, 4), posting("vacancy", 40), posting("resume", 50)])
+        await wait_matched(db, {"vacancy": 31, "resume": 20})
+    assert await brute_force_check(db, settings.model.name) == 51

@@ -724,7 +724,7 @@ def test_checker_rejects_unknown_subcommands() -> None:
     [
         ("CAREERRANK_AMQP__URL", True),
         ("CAREERRANK_LOG_LEVEL", True),
-        ("CAREERRANK_AMQP__SUSPECT_AFTER", True),
+        ("CAREERRANK_MATCHER__SNAPSHOT_DIR", True),
         ("CAREERRANK_WORKER__DRAIN_TIMEOUT", False),  # missing _S
         ("CAREERRANK_WORKER_METRICS_PORT", False),  # single underscore
         ("CAREERRANK_AMQP", False),  # a section

@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from careerrank.errors import InvalidMessage
 from careerrank.observability import PipelineMetrics
 from careerrank.settings import Settings
 from schemas import KINDS, IndexUpdate, Kind, ResumeClosed, ResumeUpserted, Upsert, VacancyClosed, VacancyUpserted
+from tests.unit import fakes
 from tests.unit.fakes import FakeDatabase, FakeExchange, FakeMessage
 from workers.embedder import Embedder, EventsMessage
 from workers.matcher import Matcher
@@ -172,3 +174,65 @@ def test_an_invalid_index_update_is_rejected_not_acked(pipeline: Pipeline) -> No
     with pytest.raises(InvalidMessage) as info:
         pipeline.matcher.decode(FakeMessage(b'{"kind": "vacancy", "id": "v1", "op": "explode"}'))  # type: ignore[arg-type]
     assert info.value.code == "schema_invalid" and "op" in info.value.reason
+
+
+def _same_state(a: Matcher, b: Matcher) -> None:
+    assert a.state is not None and b.state is not None
+    for kind in KINDS:
+        x, y = a.state.indexes[kind], b.state.indexes[kind]
+        assert x.ids == y.ids and x.versions == y.versions
+        np.testing.assert_array_equal(x.vectors(), y.vectors())
+        for name in ("pos", "score", "length", "bound"):
+            np.testing.assert_array_equal(getattr(a.state.lists[kind], name), getattr(b.state.lists[kind], name))
+
+
+async def test_a_snapshot_written_on_drain_replaces_reading_postgresql(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(11)
+    first = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor, snapshot_dir=tmp_path)  # type: ignore[arg-type]
+    pipeline.matcher = first
+    await pipeline.feed(*(posting(k, n, 0, rng) for k in KINDS for n in range(12)))
+    await pipeline.feed(closure("vacancy", 2, 1), posting("resume", 4, 2, rng), posting("vacancy", 20, 3, rng))
+    await first.save_snapshot()
+
+    second = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor, snapshot_dir=tmp_path)  # type: ignore[arg-type]
+
+    async def load_open(*args: object, **kwargs: object) -> object:
+        raise AssertionError("read the vectors from PostgreSQL although the snapshot is current")
+
+    monkeypatch.setattr(fakes.FakeEmbeddings, "load_open", load_open)
+    await second.load()
+    monkeypatch.undo()
+    _same_state(first, second)
+    # It goes on from there exactly.
+    pipeline.matcher = second
+    await pipeline.feed(closure("resume", 5, 4), posting("vacancy", 21, 5, rng), posting("resume", 30, 5, rng))
+    assert pipeline.check() == 12 + 12 + 1
+
+
+async def test_a_snapshot_of_another_generation_is_ignored(pipeline: Pipeline, tmp_path: Path) -> None:
+    rng = random.Random(12)
+    first = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor, snapshot_dir=tmp_path)  # type: ignore[arg-type]
+    pipeline.matcher = first
+    await pipeline.feed(*(posting(k, n, 0, rng) for k in KINDS for n in range(6)))
+    await first.save_snapshot()
+    # Another matcher wrote lists since: the file no longer says what PostgreSQL holds.
+    standby = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor)  # type: ignore[arg-type]
+    await standby.load()
+    pipeline.matcher = standby
+    await pipeline.feed(closure("vacancy", 1, 1), posting("resume", 9, 2, rng))
+    again = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor, snapshot_dir=tmp_path)  # type: ignore[arg-type]
+    await again.load()
+    assert again.state is not None and "v1" not in again.state.indexes["vacancy"]
+    from_postgres = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor)  # type: ignore[arg-type]
+    await from_postgres.load()
+    _same_state(from_postgres, again)
+    # A file that is not a snapshot is no reason not to start.
+    (tmp_path / "matcher-state.npz").write_bytes(b"not a snapshot")
+    broken = Matcher(pipeline.database, MODEL, K, pipeline.metrics, pipeline.matcher._executor, snapshot_dir=tmp_path)  # type: ignore[arg-type]
+    await broken.load()
+    _same_state(from_postgres, broken)
+    pipeline.matcher = broken
+    await pipeline.feed(posting("vacancy", 30, 3, rng))
+    assert pipeline.check() == 6 + 7  # one vacancy closed, one added; one resume added
