@@ -25,11 +25,12 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -231,11 +232,7 @@ async def stream_stages(settings: Settings, args: argparse.Namespace) -> dict[st
             {k: (await Session(conn).embeddings.load_open(k, model_id(settings.model.name))).matrix for k in KINDS},
         )
     finally:
-        await conn.close()
-        for w in workers.values():
-            stop_worker(w)
-        await drop_namespace(settings)
-        await drop_database(dsn)
+        await tear_down(conn, workers.values(), settings)
     return out
 
 
@@ -313,6 +310,15 @@ def _chunks(generated: Iterator[tuple[Upsert, Any]], size: int) -> Iterator[tupl
     for kind, rest in pending.items():
         if rest:
             yield kind, rest
+
+
+async def tear_down(conn: asyncpg.Connection, workers: Iterable[subprocess.Popen[bytes]], settings: Settings) -> None:
+    """What a stage that ran workers leaves behind: its connection, the workers, its queues and database."""
+    await conn.close()
+    for w in workers:
+        stop_worker(w)
+    await drop_namespace(settings)
+    await drop_database(settings.postgres.dsn.get_secret_value())
 
 
 async def drop_namespace(settings: Settings) -> None:

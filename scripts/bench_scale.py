@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import numpy as np
 import torch
-from bench import _chunks, drop_namespace, free_port, scrape, wait_consuming
+from bench import _chunks, free_port, scrape, tear_down, wait_consuming
 from pipeline_probes import paced_publish, pct
 
 from careerrank import (
@@ -33,7 +33,6 @@ from careerrank import (
     Session,
     Settings,
     apply_migrations,
-    drop_database,
     embedding_text,
     ensure_database,
     generate,
@@ -230,11 +229,7 @@ async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, re
         out["check"] = await brute_force(conn, model, settings.matcher.top_k)
         out["check"]["seconds"] = round(time.perf_counter() - started, 1)
     finally:
-        await conn.close()
-        for w in workers.values():
-            stop_worker(w)
-        await drop_namespace(settings)
-        await drop_database(dsn)
+        await tear_down(conn, workers.values(), settings)
     return out
 
 

@@ -191,34 +191,6 @@ MUTANTS = [
     ),
     # --- list maintenance -------------------------------------------------------------------------------
     Mutant(
-        "merge-keeps-old-score",
-        INCREMENTAL,
-        "best.update(candidates)",
-        "best.update({t: s for t, s in candidates if t not in best})",
-        "a target in both the old list and the candidates keeps its old score",
-    ),
-    Mutant(
-        "merge-top-k-off-by-one",
-        INCREMENTAL,
-        "return sorted(best.items(), key=by_score)[:k]",
-        "return sorted(best.items(), key=by_score)[: k + 1]",
-        "a merged list keeps k + 1 entries",
-    ),
-    Mutant(
-        "search-top-k-off-by-one",
-        INCREMENTAL,
-        "scores, ids = targets.search(queries, k)",
-        "scores, ids = targets.search(queries, max(1, k - 1))",
-        "a searched list holds k - 1 entries",
-    ),
-    Mutant(
-        "floor-of-off-by-one",
-        INCREMENTAL,
-        'return ranked[-1][1] if len(ranked) >= k else float("-inf")',
-        'return ranked[-1][1] if len(ranked) > k else float("-inf")',
-        "a full list has no floor: every changed target is a candidate and a fallen one is not re-searched",
-    ),
-    Mutant(
         "moved-target-entries-kept",
         INCREMENTAL,
         "                if moved.any():",
@@ -272,7 +244,7 @@ MUTANTS = [
     Mutant(
         "consumer-no-lone-tries",
         CONSUMER,
-        "suspects = [m for m in batch if self._guard is not None and self._guard.is_suspect(m)]",
+        "suspects = [m for m in batch if guard is not None and guard.is_suspect(m)]",
         "suspects: Messages = []",
         "messages that keep coming back are batched as usual: a crash loop cannot tell the killer from the rest",
         CONSUME_LOOP,

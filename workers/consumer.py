@@ -47,6 +47,8 @@ D_co = TypeVar("D_co", covariant=True)
 P = TypeVar("P")
 R = TypeVar("R")
 Messages = list[AbstractIncomingMessage]
+# What a stage gave: (succeeded, its result, the error it failed with, one neither transient nor setup).
+_Prepared = tuple[bool, P | None, BaseException | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,24 +129,21 @@ class BatchConsumer(Generic[D, P]):
                 batch = await self._collect()
                 if not batch:
                     break
-                suspects = [m for m in batch if self._guard is not None and self._guard.is_suspect(m)]
+                guard = self._guard
+                suspects = [m for m in batch if guard is not None and guard.is_suspect(m)]
                 if suspects:
                     if committing is not None:
                         await committing  # from here on, a death of the worker happens during one lone try
                         committing = None
-                    batch = await self._try_alone(suspects, batch)
+                    rest = [m for m in batch if not guard.is_suspect(m)]  # type: ignore[union-attr]
+                    batch = await self._try_alone(suspects, rest)
                     if not batch:
                         continue
                 self._metrics.batch_size.labels(self.name).observe(len(batch))
-                deliveries = await self._decode(batch)
-                values = [d.value for d in deliveries]
-                ok, prepared, error = await self._stage("prepare", partial(self._handler.prepare, values))
+                deliveries, prepared = await self._prepare(await self._decode(batch))
                 if committing is not None:
                     await committing
-                if ok:
-                    committing = asyncio.create_task(self._commit(deliveries, prepared))  # type: ignore[arg-type]
-                else:
-                    committing = asyncio.create_task(self._isolate(deliveries, error))
+                committing = asyncio.create_task(self._finish(deliveries, prepared))
                 committing.add_done_callback(self._stop_on_failure)
                 self.batches += 1
             if committing is not None:
@@ -161,17 +160,16 @@ class BatchConsumer(Generic[D, P]):
     async def _collect(self) -> Messages:
         return await self._inbox.collect(self._limits, self._stopping)
 
-    async def _try_alone(self, suspects: Messages, batch: Messages) -> Messages:
+    async def _try_alone(self, suspects: Messages, rest: Messages) -> Messages:
         """Process each suspect on its own, on the record; return the rest of the batch."""
         log.info("trying redelivered messages alone", extra={"worker": self.name, "messages": len(suspects)})
         for done, message in enumerate(suspects):
             if self._stopping.is_set():  # the untried go back to the broker with the rest of the batch
-                rest = suspects[done:] + [m for m in batch if not any(m is s for s in suspects)]
-                for untried in rest:
+                for untried in suspects[done:] + rest:
                     await suppressed(untried.nack(requeue=True), "nack of an untried message")
                 return []
             await self._try_one(message)
-        return [m for m in batch if not any(m is s for s in suspects)]
+        return rest
 
     async def _try_one(self, message: AbstractIncomingMessage) -> None:
         guard = self._guard
@@ -184,12 +182,7 @@ class BatchConsumer(Generic[D, P]):
                 return
             deliveries = await self._decode([message])
             if deliveries:
-                values = [d.value for d in deliveries]
-                ok, prepared, error = await self._stage("prepare", partial(self._handler.prepare, values))
-                if ok:
-                    await self._commit(deliveries, prepared)  # type: ignore[arg-type]
-                else:
-                    await self._isolate(deliveries, error)
+                await self._finish(*await self._prepare(deliveries))
         finally:
             # However the try ended, the worker lived through it: no evidence against the message.
             await suppressed(self._patiently("lone try", partial(guard.end, message)), "end of a lone try")
@@ -211,6 +204,18 @@ class BatchConsumer(Generic[D, P]):
                 continue
             deliveries.append(_Delivery(message, decoded.value))
         return deliveries
+
+    async def _prepare(self, deliveries: list[_Delivery[D]]) -> tuple[list[_Delivery[D]], _Prepared[P]]:
+        values = [d.value for d in deliveries]
+        return deliveries, await self._stage("prepare", partial(self._handler.prepare, values))
+
+    async def _finish(self, deliveries: Sequence[_Delivery[D]], prepared: _Prepared[P]) -> None:
+        """Commit a prepared batch, or process it message by message if preparing it failed."""
+        ok, value, error = prepared
+        if ok:
+            await self._commit(deliveries, value)  # type: ignore[arg-type]
+        else:
+            await self._isolate(deliveries, error)
 
     async def _commit(self, deliveries: Sequence[_Delivery[D]], prepared: P) -> None:
         ok, _, error = await self._stage("commit", lambda: self._handler.commit(prepared))
@@ -260,7 +265,7 @@ class BatchConsumer(Generic[D, P]):
             if not message.processed:
                 await suppressed(message.nack(requeue=True), "nack for redelivery")
 
-    async def _stage(self, stage: str, call: Callable[[], Awaitable[R]]) -> tuple[bool, R | None, BaseException | None]:
+    async def _stage(self, stage: str, call: Callable[[], Awaitable[R]]) -> _Prepared[R]:
         """Run ``call``, waiting out transient errors; on any other (but a setup error) return it."""
 
         async def timed() -> R:

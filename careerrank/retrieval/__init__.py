@@ -7,7 +7,7 @@ from careerrank.retrieval.all_pairs import TopK, block_rows_for, ranked_rows, re
 from careerrank.retrieval.approximate_index import ApproximateIndex, default_nlist, recall_at_k, train_size
 from careerrank.retrieval.blocks import by_score, score_blocks, top_k_rows
 from careerrank.retrieval.exact_index import ItemIndex, gpu_available
-from careerrank.retrieval.incremental import ListState, floors_for, merge
+from careerrank.retrieval.incremental import ListState
 
 __all__ = [
     "ApproximateIndex",
@@ -17,9 +17,7 @@ __all__ = [
     "block_rows_for",
     "by_score",
     "default_nlist",
-    "floors_for",
     "gpu_available",
-    "merge",
     "ranked_rows",
     "recall_at_k",
     "resolve_device",

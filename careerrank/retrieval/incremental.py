@@ -13,7 +13,7 @@ Pure and blocking: the matcher runs it on its compute thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from careerrank.retrieval.blocks import by_score
 from careerrank.retrieval.exact_index import ItemIndex
 from careerrank.retrieval.resident import ResidentLists, Rows, depth_for
 from careerrank.retrieval.screen import screened_blocks
@@ -143,32 +142,3 @@ class ListState:
         top = min(self.depth, len(targets))
         scores, positions = targets.search_positions(self.indexes[kind].vectors()[rows], top)
         self.lists[kind].set_rows(rows, positions, scores, top == len(targets))
-
-
-def search_lists(sources: ItemIndex, targets: ItemIndex, source_ids: Sequence[str], k: int) -> dict[str, Ranked]:
-    """Exact top-``k`` of ``targets`` for each of ``source_ids`` (those absent from ``sources`` are left out)."""
-    if not source_ids:
-        return {}
-    positions = [sources.position(s) for s in source_ids]
-    queries = sources.vectors()[[p for p in positions if p is not None]]
-    present = [s for s, p in zip(source_ids, positions, strict=True) if p is not None]
-    scores, ids = targets.search(queries, k)
-    return {
-        s: sorted(((t, float(sc)) for t, sc in zip(row_ids, row_scores, strict=False)), key=by_score)
-        for s, row_ids, row_scores in zip(present, ids, scores, strict=True)
-    }
-
-
-def merge(old: Ranked, candidates: Ranked, k: int) -> Ranked:
-    """Top-``k`` of the union; a target present in both keeps its new score."""
-    best: dict[str, float] = dict(old)
-    best.update(candidates)
-    return sorted(best.items(), key=by_score)[:k]
-
-
-def floor_of(ranked: Ranked, k: int) -> float:
-    return ranked[-1][1] if len(ranked) >= k else float("-inf")
-
-
-def floors_for(lists: Mapping[str, Ranked], k: int) -> dict[str, float]:
-    return {source: floor_of(ranked, k) for source, ranked in lists.items()}

@@ -41,15 +41,6 @@ class Lists:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def fetch(self, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
-        rows = await self._conn.fetch(
-            """SELECT source_id, target_ids, scores FROM match_lists
-                WHERE direction = $1 AND source_id = ANY($2::text[])""",
-            DIRECTIONS[source_kind],
-            list(source_ids),
-        )
-        return {r["source_id"]: list(zip(r["target_ids"], map(float, r["scores"]), strict=True)) for r in rows}
-
     async def replace(self, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str) -> int:
         """Replace whole lists of the given sources (an empty list deletes); return entries written.
 
@@ -105,16 +96,6 @@ class Lists:
             rows = await self._conn.fetch(
                 query + " AND source_id > $3 ORDER BY source_id LIMIT $2", direction, page, rows[-1]["source_id"]
             )
-
-    async def floors(self, source_kind: Kind, k: int) -> dict[str, float]:
-        """Score of the last entry of every full list; a candidate must beat it to enter."""
-        rows = await self._conn.fetch(
-            """SELECT source_id, scores[cardinality(scores)] AS floor FROM match_lists
-                WHERE direction = $1 AND cardinality(scores) >= $2""",
-            DIRECTIONS[source_kind],
-            k,
-        )
-        return {r["source_id"]: float(r["floor"]) for r in rows}
 
     async def generation(self) -> int:
         """The matcher generation: moved on by every transaction that writes lists."""

@@ -194,10 +194,6 @@ class FakeEventLog(_Aggregate):
 
 
 class FakeLists(_Aggregate):
-    async def fetch(self, source_kind: Kind, source_ids: Sequence[str]) -> dict[str, Ranked]:
-        lists = self._state.lists[source_kind]
-        return {s: list(lists[s][0]) for s in source_ids if s in lists}
-
     async def replace(self, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str) -> int:
         for source, ranked in lists.items():
             if ranked:
@@ -205,9 +201,6 @@ class FakeLists(_Aggregate):
             else:
                 self._state.lists[source_kind].pop(source, None)
         return sum(len(r) for r in lists.values())
-
-    async def floors(self, source_kind: Kind, k: int) -> dict[str, float]:
-        return {s: ranked[-1][1] for s, (ranked, _) in self._state.lists[source_kind].items() if len(ranked) >= k}
 
     async def all(self, source_kind: Kind) -> dict[str, Ranked]:
         return {s: list(ranked) for s, (ranked, _) in self._state.lists[source_kind].items()}

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from careerrank.retrieval import incremental as ranking
 from careerrank.retrieval import screen
-from careerrank.retrieval.exact_index import ItemIndex
 from careerrank.retrieval.resident import ResidentLists
 from schemas import Ranked
 
@@ -37,15 +36,6 @@ def opposite(kind: str) -> str:
 def unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     v = rng.standard_normal((n, dim)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def index_of(rows: dict[str, list[float]], dim: int) -> ItemIndex:
-    index = ItemIndex(dim)
-    if rows:
-        ids = list(rows)
-        vectors = np.asarray([rows[i] for i in ids], dtype=np.float32)
-        index.upsert(ids, [EPOCH] * len(ids), vectors)
-    return index
 
 
 # --- the simulation ----------------------------------------------------------------------------------
@@ -305,103 +295,6 @@ def test_each_step_is_needed(mutant: str, ops: KindOps) -> None:
         for _ in range(30):
             sim.apply(make_batch(sim, dict.fromkeys(KINDS, ops), rng, ID_POOL))
             sim.check()
-
-
-# --- merge / floor_of / floors_for ---------------------------------------------------------------------
-
-
-def test_merge_keeps_top_k_of_union_best_first() -> None:
-    old = [("a", 0.9), ("b", 0.7), ("c", 0.5)]
-    assert ranking.merge(old, [("d", 0.8), ("e", 0.1)], 3) == [("a", 0.9), ("d", 0.8), ("b", 0.7)]
-
-
-def test_merge_candidate_replaces_old_score_of_same_target() -> None:
-    merged = ranking.merge([("a", 0.9), ("b", 0.7)], [("a", 0.2)], 3)
-    assert merged == [("b", 0.7), ("a", 0.2)]
-
-
-def test_merge_breaks_ties_by_id() -> None:
-    assert ranking.merge([("z", 0.5)], [("m", 0.5), ("a", 0.5)], 2) == [("a", 0.5), ("m", 0.5)]
-
-
-def test_merge_with_empty_inputs() -> None:
-    assert ranking.merge([], [], 5) == []
-    assert ranking.merge([], [("a", 0.1)], 5) == [("a", 0.1)]
-    assert ranking.merge([("a", 0.1), ("b", 0.0)], [], 1) == [("a", 0.1)]
-
-
-@given(
-    old=st.dictionaries(st.text("abcdef", min_size=1, max_size=2), st.floats(-1, 1), max_size=12),
-    new=st.dictionaries(st.text("abcdef", min_size=1, max_size=2), st.floats(-1, 1), max_size=12),
-    k=st.integers(1, 12),
-)
-def test_merge_matches_sort_of_union(old: dict[str, float], new: dict[str, float], k: int) -> None:
-    union = {**old, **new}
-    expected = sorted(union.items(), key=lambda item: (-item[1], item[0]))[:k]
-    old_ranked = sorted(old.items(), key=lambda item: (-item[1], item[0]))
-    assert ranking.merge(old_ranked, list(new.items()), k) == expected
-
-
-def test_floor_of_is_last_score_only_when_full() -> None:
-    ranked = [("a", 0.9), ("b", 0.4)]
-    assert ranking.floor_of(ranked, 2) == 0.4
-    assert ranking.floor_of(ranked, 1) == 0.4  # longer than k: still the last entry
-    assert ranking.floor_of(ranked, 3) == float("-inf")
-    assert ranking.floor_of([], 1) == float("-inf")
-
-
-def test_floors_for_maps_every_source() -> None:
-    floors = ranking.floors_for({"s1": [("a", 0.9), ("b", 0.3)], "s2": [("a", 0.2)], "s3": []}, 2)
-    assert floors == {"s1": 0.3, "s2": float("-inf"), "s3": float("-inf")}
-
-
-# --- search_lists ------------------------------------------------------------------------------------
-
-SOURCES = {"s1": [1.0, 0.0], "s2": [0.0, 1.0], "s3": [0.6, 0.8]}
-TARGETS = {"t1": [1.0, 0.0], "t2": [0.8, 0.6], "t3": [0.0, 1.0], "t4": [-1.0, 0.0]}
-
-
-def test_search_lists_exact_top_k_best_first() -> None:
-    lists = ranking.search_lists(index_of(SOURCES, 2), index_of(TARGETS, 2), ["s1", "s2"], 2)
-    assert set(lists) == {"s1", "s2"}
-    assert [t for t, _ in lists["s1"]] == ["t1", "t2"]
-    assert [s for _, s in lists["s1"]] == pytest.approx([1.0, 0.8])
-    assert [t for t, _ in lists["s2"]] == ["t3", "t2"]
-    assert [s for _, s in lists["s2"]] == pytest.approx([1.0, 0.6])
-
-
-def test_search_lists_k_larger_than_index_returns_everything() -> None:
-    lists = ranking.search_lists(index_of(SOURCES, 2), index_of(TARGETS, 2), ["s1"], 50)
-    assert [t for t, _ in lists["s1"]] == ["t1", "t2", "t3", "t4"]
-    assert lists["s1"][-1][1] == pytest.approx(-1.0)
-
-
-def test_search_lists_empty_cases() -> None:
-    sources, targets = index_of(SOURCES, 2), index_of(TARGETS, 2)
-    assert ranking.search_lists(sources, targets, [], 3) == {}
-    assert ranking.search_lists(sources, ItemIndex(2), ["s1", "s2"], 3) == {"s1": [], "s2": []}
-    assert ranking.search_lists(ItemIndex(2), targets, ["s1"], 3) == {}
-
-
-def test_search_lists_drops_sources_not_indexed() -> None:
-    lists = ranking.search_lists(index_of(SOURCES, 2), index_of(TARGETS, 2), ["s3", "nope", "s1"], 1)
-    assert set(lists) == {"s3", "s1"}
-    assert lists["s3"][0][0] == "t2"  # 0.6*0.8 + 0.8*0.6 = 0.96 beats t3 (0.8) and t1 (0.6)
-    assert lists["s1"][0][0] == "t1"
-
-
-def test_search_lists_orders_ties_by_id() -> None:
-    targets = index_of({"b": [1.0, 0.0], "a": [1.0, 0.0], "c": [1.0, 0.0]}, 2)
-    lists = ranking.search_lists(index_of({"s": [1.0, 0.0]}, 2), targets, ["s"], 3)
-    assert [t for t, _ in lists["s"]] == ["a", "b", "c"]
-
-
-def test_search_lists_after_removals_never_lists_removed_targets() -> None:
-    targets = index_of(TARGETS, 2)
-    targets.remove(["t1", "t3"])
-    lists = ranking.search_lists(index_of(SOURCES, 2), targets, ["s1", "s2"], 3)
-    assert [t for t, _ in lists["s1"]] == ["t2", "t4"]
-    assert [t for t, _ in lists["s2"]] == ["t2", "t4"]
 
 
 # --- the resident lists -------------------------------------------------------------------------------
