@@ -34,7 +34,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from careerrank.backoff import until_available
 from careerrank.errors import RejectedError, SetupError, TransientError, suppressed
 from careerrank.observability import PipelineMetrics
-from workers.crash_guard import CrashGuard
+from workers.crash_guard import CrashGuard, LoneTry
 from workers.dead_letters import DeadLetterSink
 from workers.handler import BatchHandler
 from workers.inbox import BatchLimits, Inbox
@@ -175,17 +175,20 @@ class BatchConsumer(Generic[D, P]):
         guard = self._guard
         assert guard is not None
         crashes = await self._patiently("lone try", partial(guard.begin, message))
+        # However the try ends, the worker lived through it: no evidence against the message. The record goes
+        # before the message is settled (see LoneTry), or here if nothing settled it.
+        alone = LoneTry(message, partial(self._patiently, "lone try", partial(guard.end, message)))
+        on_record = alone.as_message()
         try:
             if crashes >= guard.crash_limit:
                 reason = guard.reason(crashes)
-                await self._patiently("dead-lettering", partial(self._dead.send, message, "crashed_worker", reason))
+                await self._patiently("dead-lettering", partial(self._dead.send, on_record, "crashed_worker", reason))
                 return
-            deliveries = await self._decode([message])
+            deliveries = await self._decode([on_record])
             if deliveries:
                 await self._finish(*await self._prepare(deliveries))
         finally:
-            # However the try ended, the worker lived through it: no evidence against the message.
-            await suppressed(self._patiently("lone try", partial(guard.end, message)), "end of a lone try")
+            await suppressed(alone.end(), "end of a lone try")
 
     async def _decode(self, batch: Messages) -> list[_Delivery[D]]:
         """Decode each message; dead-letter the rejected ones (and rejected elements) now, keep the rest."""

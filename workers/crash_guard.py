@@ -4,8 +4,10 @@ A consumer that dies (SIGKILL, OOM, a segfault in a native library) hands every 
 broker, which counts one more delivery for each: a crash loop raises the count of a whole prefetch window at
 once, so the count alone says nothing about which message is to blame. Here a message delivered
 ``suspect_after`` times is tried alone, and the try is written to PostgreSQL before it starts and deleted when
-it ends, however it ends. A try still written down when the message comes back means the worker died while
-it held that message and nothing else. After ``crash_limit`` such deaths the message is dead-lettered with
+it ends, however it ends, and always before the message is settled: a worker killed between the two leaves
+a message that comes back with no record (and is recognised as done), never a record of a message that is
+gone. A try still written down when the message comes back means the worker died while it held that message
+and nothing else. After ``crash_limit`` such deaths the message is dead-lettered with
 that reason; an innocent one finishes its lone try and goes on as usual.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from aio_pika.abc import AbstractIncomingMessage
 
@@ -71,3 +75,36 @@ class CrashGuard:
 
     def reason(self, crashes: int) -> str:
         return f"the worker died {crashes} times while processing this message alone"
+
+
+class LoneTry:
+    """A message in its lone try: acking, nacking or rejecting it first deletes the record of the try."""
+
+    def __init__(self, message: AbstractIncomingMessage, end: Callable[[], Awaitable[None]]) -> None:
+        self._message = message
+        self._end = end
+        self.ended = False
+
+    def as_message(self) -> AbstractIncomingMessage:
+        """This try where a message is expected: everything but settling goes to the message itself."""
+        return cast(AbstractIncomingMessage, self)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._message, name)
+
+    async def end(self) -> None:
+        if not self.ended:
+            await self._end()
+            self.ended = True
+
+    async def ack(self, multiple: bool = False) -> None:
+        await self.end()
+        await self._message.ack(multiple=multiple)
+
+    async def nack(self, multiple: bool = False, requeue: bool = True) -> None:
+        await self.end()
+        await self._message.nack(multiple=multiple, requeue=requeue)
+
+    async def reject(self, requeue: bool = False) -> None:
+        await self.end()
+        await self._message.reject(requeue=requeue)

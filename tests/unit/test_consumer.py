@@ -564,3 +564,35 @@ async def test_a_crash_loop_parks_nothing_without_a_lone_death() -> None:
     assert sink.dead_lettered == [] and sink.rejected == []
     assert sorted(b for c in handler.committed for b in c) == sorted(m.body for m in batch)
     assert all(len(c) == 1 for c in handler.committed)
+
+
+class WatchedMessage(FakeMessage):
+    """Notes, when it is settled, whether the record of its lone try was still there."""
+
+    def __init__(self, body: bytes, deliveries_before: int, database: FakeDatabase) -> None:
+        super().__init__(body, deliveries_before)
+        self._database = database
+        self.on_record_when_settled: bool | None = None
+
+    def _settle(self, outcome: tuple[str, bool]) -> None:
+        self.on_record_when_settled = (QUEUE, message_key(self)) in self._database.state.trials  # type: ignore[arg-type]
+        super()._settle(outcome)
+
+
+async def test_the_record_of_a_lone_try_is_gone_before_its_message_is_settled() -> None:
+    # A worker killed after the ack and before the delete would leave a record of a message that is gone; one
+    # killed after the delete and before the ack only has the message come back.
+    database = FakeDatabase()
+    database.state.trials[(QUEUE, message_key(FakeMessage(b"killer")))] = 3  # type: ignore[arg-type]
+    retry = Retry()
+    consumer, queue, handler, _, sink = make(retry=retry, database=database)
+    await consumer.start()
+    batch = [WatchedMessage(body, 5, database) for body in (b"good", b"poison", b"invalid", b"killer")]
+    await queue.deliver(*batch)
+    await settled(batch, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert handler.committed == [[b"good"]]
+    assert retry.scheduled == [(b"poison", "ValueError")]
+    assert sink.dead_lettered == [b"invalid", b"killer"]
+    assert [m.on_record_when_settled for m in batch] == [False] * 4
+    assert database.state.trials == {}
