@@ -194,6 +194,8 @@ async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, re
             "lists_written": int(counters.get("careerrank_lists_written_total", 0.0)),
             "seconds": round(seconds, 2),
             "items_per_s": round(len(backlog) / seconds, 1),
+            # Where the matcher's time went: the commit holds the search (index and lists) and the write.
+            "busy_s": {k[5:-2]: round(v, 2) for k, v in counters.items() if k.startswith("busy_")},
         }
 
         print("bench: scale: burst and paced", file=sys.stderr)

@@ -9,10 +9,12 @@ event at a time:
 3. *encode*: the texts whose vector for the model is missing or stale (all of them for a new model, or with
    ``force``), in length-sorted chunks, each written by COPY while the next one encodes;
 4. *lists*: all lists of both directions from one blocked score matrix (:mod:`careerrank.retrieval.all_pairs`), written
-   by COPY into ``match_lists_next``, whose indexes are built afterwards;
+   by COPY into ``match_lists_next``, whose indexes are built afterwards, and as deep as the matcher holds them
+   into ``list_reserves``, so that the matcher starts with every list's reserve;
 5. *catch-up*: items that moved on meanwhile get their vectors for the model;
 6. *swap*, in one transaction: ``match_lists_next`` becomes ``match_lists``, every item is marked matched at the
-   version its new list was computed from, the model becomes the active one, the matcher generation moves on.
+   version its new list was computed from, the model becomes the active one, the matcher generation moves on
+   and the reserves are the current ones (until the next list written).
 
 The matcher then rebuilds its index from PostgreSQL (it sees the new generation) and works off the index
 updates that queued up during the reindex: an item that changed after the snapshot is matched again, the rest
@@ -39,6 +41,7 @@ from careerrank.encoding import Encoder, compose_text, load_encoder, model_id, t
 from careerrank.errors import VectorsMismatch, suppressed
 from careerrank.retrieval.all_pairs import TopK, ranked_rows, resolve_device, top_k_both
 from careerrank.retrieval.blocks import ranking_version
+from careerrank.retrieval.resident import depth_for
 from careerrank.settings import Settings
 from careerrank.storage import OpenVectors, Session, SnapshotItem, connected
 from careerrank.vectors import Vectors
@@ -186,6 +189,7 @@ class _Reindex:
             counts["marked_matched"] = marked
             await session.models.switch_active(self.model)
             await session.lists.bump_generation()
+            await session.lists.mark_reserves_current()
             self.result.stages["total"] = time.perf_counter() - self.began
             await session.models.record_reindex(self.model, self.started_at, counts, self.result.stages)
 
@@ -237,15 +241,18 @@ class _Reindex:
             return top_k_both(
                 vacancies,
                 resumes,
-                self.settings.matcher.top_k,
+                depth_for(self.settings.matcher.top_k),
                 device=self.result.device,
                 block_rows=self.settings.reindex.block_rows,
                 progress=bar.update,
             )
 
     async def _write_next(self, session: Session, loaded: dict[Kind, OpenVectors], v_top: TopK, r_top: TopK) -> int:
+        """The lists (``k`` deep) beside the live ones, and the reserves (as deep as the matcher holds them)."""
         await session.lists.create_next()
+        await session.lists.clear_reserves()
         version = ranking_version(self.model)
+        k = self.settings.matcher.top_k
         written = 0
         directions: tuple[tuple[Kind, TopK], ...] = (("vacancy", v_top), ("resume", r_top))
         for kind, top in directions:
@@ -253,8 +260,10 @@ class _Reindex:
             per_copy = max(1, COPY_ROWS // max(1, top.positions.shape[1]))
             for start in range(0, len(source_ids), per_copy):
                 block = TopK(top.positions[start : start + per_copy], top.scores[start : start + per_copy])
-                lists = list(zip(source_ids[start : start + per_copy], ranked_rows(block, target_ids), strict=True))
+                deep = list(zip(source_ids[start : start + per_copy], ranked_rows(block, target_ids), strict=True))
+                lists = [(source, ranked[:k]) for source, ranked in deep]
                 written += await session.lists.copy_into_next(kind, lists, version)
+                await session.lists.copy_reserves(kind, deep)
         return written
 
     async def _catch_up(self, session: Session) -> int:

@@ -55,13 +55,17 @@ class ListState:
         self.depth = depth or depth_for(k)
         self.indexes: dict[Kind, ItemIndex] = {kind: ItemIndex(dim, use_gpu) for kind in KINDS}
         self.lists: dict[Kind, ResidentLists] = {kind: ResidentLists(self.depth) for kind in KINDS}
+        # Sources whose stored list names a target that closed before the lists were read: the next batch
+        # writes them again, whatever else it changes.
+        self.rewrite: dict[Kind, set[str]] = {kind: set() for kind in KINDS}
 
     def fill(self, stored: Mapping[Kind, Mapping[str, Ranked]]) -> None:
         """Lists as stored, once the indexes hold the vectors they were computed from."""
         for kind in KINDS:
-            targets = self.indexes[opposite(kind)]
+            targets, sources = self.indexes[opposite(kind)], self.indexes[kind]
             position = {t: p for p, t in enumerate(targets.ids)}
-            self.lists[kind].fill(self.indexes[kind].ids, stored[kind], position, self.k)
+            stale = self.lists[kind].fill(sources.ids, stored[kind], position, self.k)
+            self.rewrite[kind].update(sources.ids[row] for row in stale.tolist())
 
     def apply(self, changes: Mapping[Kind, Changes]) -> Outcome:
         """Apply a batch to the indexes and the lists; return the stored lists it changed."""
@@ -103,7 +107,10 @@ class ListState:
             dirty[kind].update(short.tolist(), fresh[kind].tolist())
         out: dict[Kind, dict[str, Ranked]] = {}
         for kind in KINDS:
-            ids, target_ids = self.indexes[kind].ids, self.indexes[opposite(kind)].ids
+            index = self.indexes[kind]
+            dirty[kind].update(p for p in map(index.position, self.rewrite[kind]) if p is not None)
+            self.rewrite[kind].clear()
+            ids, target_ids = index.ids, self.indexes[opposite(kind)].ids
             rows = np.asarray(sorted(dirty[kind]), dtype=np.intp)
             ranked = self.lists[kind].ranked_rows(rows, self.k, target_ids)
             out[kind] = dict(zip([ids[row] for row in rows.tolist()], ranked, strict=True))

@@ -158,16 +158,18 @@ class ResidentLists:
 
     def fill(
         self, source_ids: Sequence[str], stored: Mapping[str, Ranked], target_pos: Mapping[str, int], k: int
-    ) -> None:
-        """Rows from stored lists (``k`` deep, no reserve yet). A list naming a target the index lacks, or a
-        source with no list, is left short: the next batch searches it again. One pass over all entries at
-        once: at restart this runs over every list."""
+    ) -> Rows:
+        """Rows from stored lists (as deep as they were stored, at most ``depth``). An entry whose target the
+        index lacks (it closed since) is dropped, as a removal drops it: the row stays exact over the rest
+        under the same bound. A source with no list is left short: the next batch searches it. Return the
+        rows whose stored first ``k`` named such a target: their stored lists must be written again. One pass
+        over all entries at once: at restart this runs over every list."""
         self.grow(len(source_ids))
         rows = np.asarray([row for row, source in enumerate(source_ids) if source in stored], dtype=np.intp)
         held = [stored[source_ids[row]] for row in rows.tolist()]
         kept = [ranked[: self.depth] for ranked in held]
         if not kept:
-            return
+            return np.zeros(0, np.intp)
         entries = list(chain.from_iterable(kept))
         n = len(entries)
         positions = np.fromiter(map(target_pos.get, map(itemgetter(0), entries), repeat(-1)), np.int64, n)
@@ -181,8 +183,10 @@ class ResidentLists:
         self.pos[rows[group[found]], slot] = positions[found]
         self.score[rows[group[found]], slot] = scores[found]
         self.length[rows] = counts
-        complete = counts == sizes
-        last = scores[np.maximum(np.cumsum(sizes) - 1, 0)] if n else np.zeros(len(kept), np.float32)
+        last = scores[np.maximum(np.cumsum(sizes) - 1, 0)]
         full = np.fromiter(map(len, held), np.intp, len(held)) >= k
-        # Nothing outside a complete row scores above its last kept entry; a row shorter than k held every target.
-        self.bound[rows[complete]] = np.where(full[complete], last[complete], -np.inf)
+        # Nothing outside a full row scores above its last stored entry; a row shorter than k held every target.
+        self.bound[rows] = np.where(full, last, -np.inf)
+        rank = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        lost = np.bincount(group[~found & (rank < k)], minlength=len(kept)) > 0
+        return rows[lost]

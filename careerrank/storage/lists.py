@@ -35,6 +35,12 @@ SELECT l.direction, l.source_id, u.rank::smallint AS rank, u.target_id, u.score,
  CROSS JOIN LATERAL unnest(l.target_ids, l.scores) WITH ORDINALITY AS u(target_id, score, rank)"""
 
 
+_EVERY_LIST = {
+    False: "SELECT source_id, target_ids, scores FROM match_lists WHERE direction = $1",
+    True: "SELECT source_id, target_ids, scores FROM list_reserves WHERE direction = $1",
+}
+
+
 class Lists:
     """Queries on ``match_lists`` (and the ``matcher_state`` generation) over one connection."""
 
@@ -77,8 +83,9 @@ class Lists:
         await self._conn.execute("TRUNCATE match_lists_incoming")
         return sum(len(ranked) for _, ranked in kept)
 
-    async def all(self, source_kind: Kind, page: int = 50_000) -> dict[str, Ranked]:
-        """Every list of one direction (what the matcher holds in memory).
+    async def all(self, source_kind: Kind, page: int = 50_000, *, with_reserve: bool = False) -> dict[str, Ranked]:
+        """Every list of one direction (what the matcher holds in memory); ``with_reserve``: as the last
+        reindex computed them, deeper than stored (valid while :meth:`reserves_current`).
 
         In pages along the key, one round trip each (fewer than a cursor's, which cost more at restart, where
         this reads every list), while memory holds one page of records at a time. Use in a repeatable-read
@@ -86,7 +93,7 @@ class Lists:
         """
         out: dict[str, Ranked] = {}
         direction = DIRECTIONS[source_kind]
-        query = "SELECT source_id, target_ids, scores FROM match_lists WHERE direction = $1"
+        query = _EVERY_LIST[with_reserve]
         rows = await self._conn.fetch(query + " ORDER BY source_id LIMIT $2", direction, page)
         while True:
             for r in rows:
@@ -96,6 +103,44 @@ class Lists:
             rows = await self._conn.fetch(
                 query + " AND source_id > $3 ORDER BY source_id LIMIT $2", direction, page, rows[-1]["source_id"]
             )
+
+    # --- the reserves a reindex leaves for the matcher's start -------------------------------------------
+
+    async def reserves_current(self) -> bool:
+        """Whether the reserves are those of the current lists (no list was written since the reindex)."""
+        return bool(
+            await self._conn.fetchval("SELECT coalesce(reserves_generation = generation, false) FROM matcher_state")
+        )
+
+    async def clear_reserves(self) -> None:
+        """Out of date first (committed on its own), then emptied: no reader takes a half-written set."""
+        await self._conn.execute("UPDATE matcher_state SET reserves_generation = NULL")
+        await self._conn.execute("TRUNCATE list_reserves")
+
+    async def copy_reserves(self, source_kind: Kind, lists: Sequence[tuple[str, Ranked]]) -> None:
+        """Append deep lists of one direction (COPY in text format, see :func:`copy_text`)."""
+        kept = [(source, ranked) for source, ranked in lists if ranked]
+        if not kept:
+            return
+        async with self._conn.transaction():
+            await self._conn.execute(
+                """CREATE TEMPORARY TABLE list_reserves_incoming
+                       (source_id text, target_ids text[], scores real[]) ON COMMIT DROP"""
+            )
+            await self._conn.copy_to_table(
+                "list_reserves_incoming",
+                source=io.BytesIO(copy_text(kept)),
+                columns=["source_id", "target_ids", "scores"],
+            )
+            await self._conn.execute(
+                """INSERT INTO list_reserves (direction, source_id, target_ids, scores)
+                   SELECT $1, source_id, target_ids, scores FROM list_reserves_incoming""",
+                DIRECTIONS[source_kind],
+            )
+
+    async def mark_reserves_current(self) -> None:
+        """In the transaction that moves the generation on with the lists the reserves belong to."""
+        await self._conn.execute("UPDATE matcher_state SET reserves_generation = generation")
 
     async def generation(self) -> int:
         """The matcher generation: moved on by every transaction that writes lists."""
@@ -131,7 +176,8 @@ class Lists:
         """An empty ``match_lists_next`` shaped like ``match_lists``, without indexes (built after the load)."""
         await self._conn.execute("DROP TABLE IF EXISTS match_lists_next")
         await self._conn.execute(
-            "CREATE TABLE match_lists_next (LIKE match_lists INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            """CREATE TABLE match_lists_next (LIKE match_lists INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
+                   WITH (fillfactor = 70)"""
         )
 
     async def copy_into_next(self, source_kind: Kind, lists: Sequence[tuple[str, Ranked]], model_version: str) -> int:

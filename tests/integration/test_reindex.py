@@ -96,3 +96,38 @@ async def test_reindex_under_live_traffic_leaves_exact_lists(settings: Settings,
     assert result.counts["encoded"] >= 100
     assert await brute_force_check(db, OLD) == 145
     assert await db.fetchval("SELECT count(*) FROM dead_letters") == 0
+
+
+async def test_after_a_reindex_the_matcher_starts_with_every_reserve(
+    settings: Settings, db: asyncpg.Connection
+) -> None:
+    # Lists read back from match_lists are K deep: a list that then loses a target needs a search over every
+    # target. The reindex leaves each list as deep as the matcher holds it, so closes cost no search at all.
+    async with running_workers(settings):
+        await publish(settings, [posting("vacancy", i) for i in range(40)] + [posting("resume", i) for i in range(30)])
+        await wait_matched(db, {"vacancy": 40, "resume": 30})
+        await settle(db, settings)
+    await reindex(settings, NEW, progress=False)
+    assert await db.fetchval("SELECT reserves_generation = generation FROM matcher_state")
+    reserves = {
+        (r["direction"], r["source_id"]): list(r["target_ids"])
+        for r in await db.fetch("SELECT direction, source_id, target_ids FROM list_reserves")
+    }
+    stored = {
+        (r["direction"], r["source_id"]): list(r["target_ids"])
+        for r in await db.fetch("SELECT direction, source_id, target_ids FROM match_lists")
+    }
+    assert reserves.keys() == stored.keys() and len(stored) == 70
+    assert all(reserves[key][:10] == stored[key] and len(reserves[key]) == 20 for key in stored)
+
+    switched = settings.model_copy(update={"model": settings.model.model_copy(update={"name": NEW})})
+    async with running_workers(switched) as (_, matcher):
+        await publish(settings, [closure("resume", i, version=9) for i in range(4)])
+        await wait_matched(db, {"vacancy": 40, "resume": 26})
+        await settle(db, switched)
+        full = matcher.metrics.lists_written.labels("vacancy_to_resume", "full")._value.get()
+        merged = matcher.metrics.lists_written.labels("vacancy_to_resume", "merge")._value.get()
+    assert full == 0 and merged == 0, "every vacancy list that lost a resume filled up from its reserve"
+    assert await brute_force_check(db, NEW) == 66
+    # The first lists written moved the generation on: the reserves are out of date.
+    assert not await db.fetchval("SELECT reserves_generation = generation FROM matcher_state")

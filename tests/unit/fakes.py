@@ -202,8 +202,12 @@ class FakeLists(_Aggregate):
                 self._state.lists[source_kind].pop(source, None)
         return sum(len(r) for r in lists.values())
 
-    async def all(self, source_kind: Kind) -> dict[str, Ranked]:
+    async def all(self, source_kind: Kind, *, with_reserve: bool = False) -> dict[str, Ranked]:
+        assert not with_reserve, "no reindex here leaves reserves"
         return {s: list(ranked) for s, (ranked, _) in self._state.lists[source_kind].items()}
+
+    async def reserves_current(self) -> bool:
+        return False
 
     async def generation(self) -> int:
         return self._state.generation

@@ -76,14 +76,27 @@ class Simulation:
                 lists.short = lambda k, n: np.zeros(0, np.intp)  # type: ignore[method-assign]
         return state
 
-    def restart(self) -> None:
-        """Matcher.load: indexes from the vectors, lists from what is stored (no reserve)."""
+    def restart(self, closed: dict[str, list[str]] | None = None, deep: bool = False) -> None:
+        """Matcher.load: indexes from the vectors, lists from what is stored (no reserve; ``deep``: with their
+        reserves, as a reindex leaves them). ``closed``: items that closed while the matcher was down (not
+        loaded, still in stored lists; their removals queued)."""
+        stored = self.stored
+        if deep:
+            old = self.state
+            stored = {}
+            for kind in KINDS:
+                ids, targets = old.indexes[kind].ids, old.indexes[opposite(kind)].ids
+                rows = old.lists[kind].ranked_rows(np.arange(len(ids)), old.depth, targets)
+                stored[kind] = dict(zip(ids, rows, strict=True))
         self.state = self._new_state()
         for kind in KINDS:
-            ids = sorted(self.truth[kind])
+            ids = sorted(set(self.truth[kind]) - set((closed or {}).get(kind, [])))
             if ids:
                 self.state.indexes[kind].upsert(ids, [EPOCH] * len(ids), np.stack([self.truth[kind][i] for i in ids]))
-        self.state.fill(self.stored)  # type: ignore[arg-type]
+        self.state.fill(stored)  # type: ignore[arg-type]
+        if self.mutant == "no_rewrite":
+            for sources in self.state.rewrite.values():
+                sources.clear()
 
     def apply(self, batch: Batch) -> None:
         self.clock += 1
@@ -297,6 +310,30 @@ def test_each_step_is_needed(mutant: str, ops: KindOps) -> None:
             sim.check()
 
 
+@pytest.mark.parametrize("mutant", [None, "no_rewrite"])
+def test_items_closed_while_the_matcher_was_down_leave_every_stored_list(mutant: str | None) -> None:
+    # The matcher reads lists (with their reserves) naming items that closed meanwhile: it drops them in
+    # memory, and the stored lists that named them are written again with the next batch, even where the
+    # reserve keeps them full and nothing else changes them.
+    rng = np.random.default_rng(3)
+    sim = Simulation(dim=6, k=4, mutant=mutant)
+    for _ in range(4):
+        sim.apply(make_batch(sim, {kind: KindOps(8, 1, 0, "fresh", 0) for kind in KINDS}, rng, ID_POOL))
+    closed: dict[str, list[str]] = {}
+    for kind in KINDS:
+        listed = [t for ranked in sim.stored[opposite(kind)].values() for t, _ in ranked]
+        closed[kind] = [max(set(listed), key=listed.count)]
+    sim.restart(closed, deep=True)
+    batch = Batch()
+    batch.removals = closed
+    sim.apply(batch)
+    if mutant is None:
+        sim.check()
+    else:
+        with pytest.raises(AssertionError, match="still listed"):
+            sim.check()
+
+
 # --- the resident lists -------------------------------------------------------------------------------
 
 
@@ -354,14 +391,24 @@ def test_short_rows_need_a_search_unless_they_hold_every_target() -> None:
     assert lists.short(k=2, n_targets=1).tolist() == [3]
 
 
-def test_fill_from_stored_lists_sets_bounds_and_leaves_broken_lists_short() -> None:
+def test_fill_from_stored_lists_sets_bounds_and_drops_targets_that_closed() -> None:
     lists = ResidentLists(4)
-    stored = {"a": [("x", 0.9), ("y", 0.2)], "b": [("x", 0.5)], "c": [("ghost", 0.7), ("y", 0.1)]}
-    lists.fill(["a", "b", "c", "d"], stored, {"x": 0, "y": 1}, k=2)
+    stored = {
+        "a": [("x", 0.9), ("y", 0.2)],
+        "b": [("x", 0.5)],
+        "c": [("ghost", 0.7), ("y", 0.1)],
+        "e": [("x", 0.8), ("z", 0.6), ("ghost", 0.3), ("y", 0.2)],  # as deep as held: the ghost in the reserve
+    }
+    stale = lists.fill(["a", "b", "c", "d", "e"], stored, {"x": 0, "y": 1, "z": 2}, k=2)
     assert entries(lists, 0) == [(0, 0.9), (1, 0.2)] and lists.bound[0] == np.float32(0.2)
     assert np.isneginf(lists.bound[1])  # shorter than k: it held every target
-    assert entries(lists, 2) == [(1, 0.1)]
-    assert lists.short(k=2, n_targets=2).tolist() == [2, 3]
+    # The closed target goes as a removal would take it; the bound stays what it was.
+    assert entries(lists, 2) == [(1, 0.1)] and lists.bound[2] == np.float32(0.1)
+    assert entries(lists, 4) == [(0, 0.8), (2, 0.6), (1, 0.2)] and lists.bound[4] == np.float32(0.2)
+    # c is left with fewer than k; d has no list at all; e keeps its first k out of its reserve.
+    assert lists.short(k=2, n_targets=3).tolist() == [2, 3]
+    # Only c's stored first k named the closed target: that list is written again.
+    assert stale.tolist() == [2]
 
 
 def test_ranked_orders_ties_by_id() -> None:
