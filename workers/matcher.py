@@ -26,6 +26,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import ValidationError
 
 from careerrank.errors import InvalidMessage, VectorsMismatch
+from careerrank.list_rows import ListRows
 from careerrank.messaging import published_at
 from careerrank.observability import PipelineMetrics
 from careerrank.retrieval import snapshot
@@ -262,7 +263,7 @@ class Matcher:
             dim = next((len(e.vector) for kind in KINDS for e in plan.upserts[kind]), 0)
             if not dim:
                 return Outcome(
-                    {k: {i: [] for i in plan.removals[k]} for k in KINDS},
+                    {k: ListRows.of({item: [] for item in plan.removals[k]}) for k in KINDS},
                     dict.fromkeys(KINDS, 0),
                     dict.fromkeys(KINDS, 0),
                 )

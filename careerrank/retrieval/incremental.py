@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from careerrank.list_rows import ListRows
 from careerrank.retrieval.exact_index import ItemIndex
 from careerrank.retrieval.resident import ResidentLists, Rows, depth_for
 from careerrank.retrieval.screen import screened_blocks
@@ -42,7 +43,7 @@ class Changes:
 class Outcome:
     """Lists to write per source kind (an empty list deletes), and how each was found."""
 
-    lists: dict[Kind, dict[str, Ranked]]
+    lists: dict[Kind, ListRows]
     searched: dict[Kind, int]
     merged: dict[Kind, int]
 
@@ -105,16 +106,16 @@ class ListState:
             self._search(kind, short)
             searched[kind] = len(short) + len(fresh[kind])
             dirty[kind].update(short.tolist(), fresh[kind].tolist())
-        out: dict[Kind, dict[str, Ranked]] = {}
+        out: dict[Kind, ListRows] = {}
         for kind in KINDS:
             index = self.indexes[kind]
             dirty[kind].update(p for p in map(index.position, self.rewrite[kind]) if p is not None)
             self.rewrite[kind].clear()
             ids, target_ids = index.ids, self.indexes[opposite(kind)].ids
             rows = np.asarray(sorted(dirty[kind]), dtype=np.intp)
-            ranked = self.lists[kind].ranked_rows(rows, self.k, target_ids)
-            out[kind] = dict(zip([ids[row] for row in rows.tolist()], ranked, strict=True))
-            out[kind].update({source: [] for source in changes[kind].removed if source not in self.indexes[kind]})
+            removed = [source for source in changes[kind].removed if source not in index]
+            sources = [ids[row] for row in rows.tolist()]
+            out[kind] = self.lists[kind].list_rows(rows, sources, self.k, target_ids, removed)
         return Outcome(out, searched, merged)
 
     def _place(self, kind: Kind, fresh: npt.NDArray[np.intp]) -> tuple[Rows, Rows, npt.NDArray[np.float32]]:

@@ -18,6 +18,7 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
+from careerrank.list_rows import ListRows
 from careerrank.retrieval.blocks import by_score
 from schemas import Ranked
 
@@ -140,21 +141,26 @@ class ResidentLists:
 
     def ranked(self, row: int, k: int, target_ids: Sequence[str]) -> Ranked:
         """The stored list of ``row``: its first ``k`` entries, ties in id order like every other computation."""
-        return self.ranked_rows(np.asarray([row], dtype=np.intp), k, target_ids)[0]
+        return self.list_rows(np.asarray([row], dtype=np.intp), ["row"], k, target_ids).get("row", [])
 
-    def ranked_rows(self, rows: Rows, k: int, target_ids: Sequence[str]) -> list[Ranked]:
-        """:meth:`ranked` of many rows, with one conversion of each array instead of one per row."""
-        pos, score = self.pos[rows, :k], self.score[rows, :k]
-        lengths = np.minimum(self.length[rows], k).tolist()
+    def list_rows(
+        self, rows: Rows, sources: Sequence[str], k: int, target_ids: Sequence[str], removed: Sequence[str] = ()
+    ) -> ListRows:
+        """The stored lists of ``rows`` (whose sources are ``sources``), as arrays; a row with no entry is a
+        list removed, with ``removed``. Ties in id order like every other computation of a list."""
+        pos = self.pos[rows, :k].astype(np.int64)
+        score = self.score[rows, :k].copy()
+        lengths = np.minimum(self.length[rows], k).astype(np.intp)
         # Rows with equal scores are the only ones whose order the id decides.
-        tied = ((score[:, 1:] == score[:, :-1]) & (score[:, 1:] > -np.inf)).any(axis=1).tolist()
-        out: list[Ranked] = []
-        for positions, scores, n, ties in zip(pos.tolist(), score.tolist(), lengths, tied, strict=True):
-            entries = list(zip([target_ids[p] for p in positions[:n]], scores[:n], strict=True))
-            if ties:
-                entries.sort(key=by_score)
-            out.append(entries)
-        return out
+        tied = np.flatnonzero(((score[:, 1:] == score[:, :-1]) & (score[:, 1:] > -np.inf)).any(axis=1))
+        for row in tied.tolist():
+            n = int(lengths[row])
+            order = sorted(range(n), key=lambda j: by_score((target_ids[pos[row, j]], float(score[row, j]))))
+            pos[row, :n], score[row, :n] = pos[row, order], score[row, order]
+        held = lengths > 0
+        empty = [source for source, h in zip(sources, held.tolist(), strict=True) if not h]
+        kept = [source for source, h in zip(sources, held.tolist(), strict=True) if h]
+        return ListRows(kept, pos[held], score[held], lengths[held], target_ids, [*empty, *removed])
 
     def fill(
         self, source_ids: Sequence[str], stored: Mapping[str, Ranked], target_pos: Mapping[str, int], k: int

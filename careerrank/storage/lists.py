@@ -8,13 +8,14 @@ from input.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
+from careerrank.list_rows import ListRows
+from careerrank.storage.copy_binary import list_rows_copy
 from careerrank.storage.items import TABLES
 from schemas import DIRECTIONS, Kind, Ranked, opposite
 
@@ -50,27 +51,25 @@ class Lists:
     async def replace(self, source_kind: Kind, lists: Mapping[str, Ranked], model_version: str) -> int:
         """Replace whole lists of the given sources (an empty list deletes); return entries written.
 
-        One row per list: COPY (text format, see :func:`copy_text`) into a temporary table, then one upsert.
-        Use in a transaction.
+        One row per list: COPY (binary, see :mod:`~careerrank.storage.copy_binary`; given as
+        :class:`~careerrank.list_rows.ListRows`, the lists go there without a Python object per entry) into a
+        temporary table, then one upsert. Use in a transaction.
         """
-        if not lists:
-            return 0
+        rows = ListRows.of(lists)
         direction = DIRECTIONS[source_kind]
-        gone = [source for source, ranked in lists.items() if not ranked]
-        if gone:
+        if rows.removed:
             await self._conn.execute(
-                "DELETE FROM match_lists WHERE direction = $1 AND source_id = ANY($2::text[])", direction, gone
+                "DELETE FROM match_lists WHERE direction = $1 AND source_id = ANY($2::text[])",
+                direction,
+                list(rows.removed),
             )
-        kept = [(source, ranked) for source, ranked in lists.items() if ranked]
-        if not kept:
+        if not rows.sources:
             return 0
         await self._conn.execute(
             """CREATE TEMPORARY TABLE IF NOT EXISTS match_lists_incoming
                    (source_id text, target_ids text[], scores real[]) ON COMMIT DELETE ROWS"""
         )
-        await self._conn.copy_to_table(
-            "match_lists_incoming", source=io.BytesIO(copy_text(kept)), columns=["source_id", "target_ids", "scores"]
-        )
+        await self._copy("match_lists_incoming", rows)
         await self._conn.execute(
             """INSERT INTO match_lists AS m (direction, source_id, target_ids, scores, model_version)
                SELECT $1, source_id, target_ids, scores, $2 FROM match_lists_incoming
@@ -81,7 +80,15 @@ class Lists:
             model_version,
         )
         await self._conn.execute("TRUNCATE match_lists_incoming")
-        return sum(len(ranked) for _, ranked in kept)
+        return rows.entries
+
+    async def _copy(self, table: str, rows: ListRows) -> None:
+        await self._conn.copy_to_table(
+            table,
+            source=io.BytesIO(list_rows_copy(rows)),
+            columns=["source_id", "target_ids", "scores"],
+            format="binary",
+        )
 
     async def all(self, source_kind: Kind, page: int = 50_000, *, with_reserve: bool = False) -> dict[str, Ranked]:
         """Every list of one direction (what the matcher holds in memory); ``with_reserve``: as the last
@@ -118,20 +125,16 @@ class Lists:
         await self._conn.execute("TRUNCATE list_reserves")
 
     async def copy_reserves(self, source_kind: Kind, lists: Sequence[tuple[str, Ranked]]) -> None:
-        """Append deep lists of one direction (COPY in text format, see :func:`copy_text`)."""
-        kept = [(source, ranked) for source, ranked in lists if ranked]
-        if not kept:
+        """Append deep lists of one direction."""
+        rows = ListRows.of(dict(lists))
+        if not rows.sources:
             return
         async with self._conn.transaction():
             await self._conn.execute(
                 """CREATE TEMPORARY TABLE list_reserves_incoming
                        (source_id text, target_ids text[], scores real[]) ON COMMIT DROP"""
             )
-            await self._conn.copy_to_table(
-                "list_reserves_incoming",
-                source=io.BytesIO(copy_text(kept)),
-                columns=["source_id", "target_ids", "scores"],
-            )
+            await self._copy("list_reserves_incoming", rows)
             await self._conn.execute(
                 """INSERT INTO list_reserves (direction, source_id, target_ids, scores)
                    SELECT $1, source_id, target_ids, scores FROM list_reserves_incoming""",
@@ -224,35 +227,3 @@ class Lists:
 
 def _record(source: str, ranked: Ranked) -> tuple[str, list[str], list[float]]:
     return source, [t for t, _ in ranked], [score for _, score in ranked]
-
-
-# Characters that need escaping in a COPY text field or in a quoted array element.
-_SPECIAL = re.compile(r'[\\"\t\n\r]')
-
-
-def copy_text(lists: Sequence[tuple[str, Ranked]]) -> bytes:
-    """``(source_id, target_ids, scores)`` rows in COPY's text format.
-
-    Built as one string instead of records: asyncpg's binary encoding checks every array element's type,
-    which cost more than the rest of a write. A score is the repr of a float32 value held as a Python float:
-    PostgreSQL reads it back as that same ``real``.
-    """
-    lines = []
-    for source, ranked in lists:
-        targets, values = zip(*ranked, strict=True)
-        scores = ",".join(map(repr, map(float, values)))
-        joined = '","'.join(targets)
-        if _SPECIAL.search(joined) is None and _SPECIAL.search(source) is None:
-            lines.append(f'{source}\t{{"{joined}"}}\t{{{scores}}}\n')
-        else:
-            array = ",".join('"' + _array_escape(t) + '"' for t in targets)
-            lines.append(f"{_copy_escape(source)}\t{_copy_escape('{' + array + '}')}\t{{{scores}}}\n")
-    return "".join(lines).encode()
-
-
-def _array_escape(element: str) -> str:
-    return element.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _copy_escape(field: str) -> str:
-    return field.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

@@ -1,4 +1,4 @@
-"""List writes go through COPY's text format: ids that need escaping must come back as they were written."""
+"""List writes go through COPY's binary format: any id, and every float32 score, comes back as it was written."""
 
 from __future__ import annotations
 
@@ -48,3 +48,25 @@ async def test_replace_round_trips_ids_and_scores(settings: Settings, db: asyncp
     # Scores come back as the same float32 values, bit for bit.
     stored = await db.fetchval("SELECT scores FROM match_lists WHERE source_id = 'plain'")
     assert np.float32(stored).tobytes() == np.float32([s for _, s in ranked]).tobytes()
+
+
+async def test_reserves_round_trip_and_count_only_while_current(settings: Settings, db: asyncpg.Connection) -> None:
+    ranked = [(target, 1.0 - i / 16) for i, target in enumerate(HOSTILE)]
+    database = await Database.connect(settings.postgres)
+    try:
+        async with database.session() as session:
+            await session.lists.clear_reserves()
+            await session.lists.copy_reserves("resume", [(source, ranked) for source in HOSTILE])
+            assert not await session.lists.reserves_current(), "written, but not yet for the current lists"
+            async with session.transaction():
+                await session.lists.bump_generation()
+                await session.lists.mark_reserves_current()
+            assert await session.lists.reserves_current()
+            back = await session.lists.all("resume", with_reserve=True)
+            async with session.transaction():
+                await session.lists.replace("resume", {"plain": ranked[:10]}, "m/cosine")
+                await session.lists.bump_generation()
+            assert not await session.lists.reserves_current(), "a list written since: out of date"
+    finally:
+        await database.close()
+    assert back == {source: ranked for source in HOSTILE}

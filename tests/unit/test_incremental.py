@@ -86,8 +86,7 @@ class Simulation:
             stored = {}
             for kind in KINDS:
                 ids, targets = old.indexes[kind].ids, old.indexes[opposite(kind)].ids
-                rows = old.lists[kind].ranked_rows(np.arange(len(ids)), old.depth, targets)
-                stored[kind] = dict(zip(ids, rows, strict=True))
+                stored[kind] = dict(old.lists[kind].list_rows(np.arange(len(ids)), ids, old.depth, targets))
         self.state = self._new_state()
         for kind in KINDS:
             ids = sorted(set(self.truth[kind]) - set((closed or {}).get(kind, [])))
