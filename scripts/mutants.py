@@ -56,6 +56,7 @@ MATCHER = "workers/matcher.py"
 INCREMENTAL = "careerrank/retrieval/incremental.py"
 CONSUMER = "workers/consumer.py"
 SCREEN = "careerrank/retrieval/screen.py"
+CRASH_GUARD = "workers/crash_guard.py"
 ENVELOPE = "schemas/envelope.py"
 CONSUME_LOOP = ("tests/unit/test_consumer.py",)
 ADMISSION = ("tests/unit/test_schemas.py", "tests/unit/test_embedder.py")
@@ -221,15 +222,15 @@ MUTANTS = [
     Mutant(
         "removed-source-list-kept",
         INCREMENTAL,
-        "out[kind].update({source: [] for source in changes[kind].removed if source not in self.indexes[kind]})",
-        "out[kind].update({})",
+        "removed = [source for source in changes[kind].removed if source not in index]",
+        "removed: list[str] = []",
         "a removed item's own list is not deleted",
     ),
     Mutant(
         "changed-items-never-enter-lists",
         SCREEN,
-        "keep = exact > bound[cols]",
-        "keep = exact > bound[cols] + 2",
+        "cols = torch.nonzero(low.amax(dim=0) > screen_at, as_tuple=True)[0]",
+        "cols = torch.nonzero(low.amax(dim=0) > screen_at + 2, as_tuple=True)[0]",
         "a new or moved item never enters the lists of the other kind",
     ),
     # --- the consume loop -------------------------------------------------------------------------------
@@ -252,10 +253,25 @@ MUTANTS = [
     Mutant(
         "consumer-lone-try-not-ended",
         CONSUMER,
-        'await suppressed(self._patiently("lone try", partial(guard.end, message)), "end of a lone try")',
+        'await suppressed(alone.end(), "end of a lone try")',
         "pass",
-        "a lone try that ended is left on the record: an innocent message is blamed for deaths it did not cause",
+        "a lone try that nothing settled is left on the record: an innocent message is blamed for a death",
         CONSUME_LOOP,
+    ),
+    Mutant(
+        "lone-try-record-outlives-the-ack",
+        CRASH_GUARD,
+        "        await self.end()\n        await self._message.ack(multiple=multiple)",
+        "        await self._message.ack(multiple=multiple)\n        await self.end()",
+        "a worker killed between the ack and the end of a lone try leaves a record of a message that is gone",
+        CONSUME_LOOP,
+    ),
+    Mutant(
+        "closed-targets-not-written-again",
+        INCREMENTAL,
+        "self.rewrite[kind].update(sources.ids[row] for row in stale.tolist())",
+        "pass",
+        "stored lists naming an item that closed while the matcher was down keep naming it",
     ),
     Mutant(
         "consumer-crash-limit-off-by-one",

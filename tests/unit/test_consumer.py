@@ -596,3 +596,18 @@ async def test_the_record_of_a_lone_try_is_gone_before_its_message_is_settled() 
     assert sink.dead_lettered == [b"invalid", b"killer"]
     assert [m.on_record_when_settled for m in batch] == [False] * 4
     assert database.state.trials == {}
+
+
+async def test_a_lone_try_that_a_setup_error_ends_leaves_no_record() -> None:
+    # The worker stops on a setup error with the message unsettled; that is no death of the worker caused by
+    # the message, so its next delivery must not count one.
+    database = FakeDatabase()
+    consumer, queue, _, _, _ = make(database=database)
+    await consumer.start()
+    message = FakeMessage(b"setup", 4)
+    await queue.deliver(message)
+    await settled([message], consumer)
+    failed = consumer.failed
+    await consumer.stop(timeout_s=1.0)
+    assert isinstance(failed, VectorsMismatch) and message.outcome is None
+    assert database.state.trials == {}
