@@ -35,6 +35,32 @@ class ListRows(Mapping[str, Ranked]):
         object.__setattr__(self, "_row", {source: row for row, source in enumerate(self.sources)})
 
     @classmethod
+    def best_first(
+        cls,
+        sources: Sequence[str],
+        positions: npt.NDArray[np.integer],
+        scores: npt.NDArray[np.float32],
+        lengths: npt.NDArray[np.integer],
+        targets: Sequence[str],
+        removed: Sequence[str] = (),
+    ) -> ListRows:
+        """Rows of a top-k, best first: equal scores put in id order, as every computation of a list does;
+        a row with no entry is a list removed, with ``removed``."""
+        pos = positions.astype(np.int64)
+        score = scores.astype(np.float32)  # copies: the tie order is written into them
+        held_n = lengths.astype(np.intp)
+        # Rows with equal scores are the only ones whose order the id decides.
+        tied = np.flatnonzero(((score[:, 1:] == score[:, :-1]) & (score[:, 1:] > -np.inf)).any(axis=1))
+        for row in tied.tolist():
+            n = int(held_n[row])
+            order = sorted(range(n), key=lambda j: (-float(score[row, j]), targets[pos[row, j]]))
+            pos[row, :n], score[row, :n] = pos[row, order], score[row, order]
+        held = held_n > 0
+        kept = [source for source, h in zip(sources, held.tolist(), strict=True) if h]
+        empty = [source for source, h in zip(sources, held.tolist(), strict=True) if not h]
+        return cls(kept, pos[held], score[held], held_n[held], targets, [*empty, *removed])
+
+    @classmethod
     def of(cls, lists: Mapping[str, Ranked]) -> ListRows:
         """Lists given entry by entry (each in the order it is to be stored); an empty one is removed."""
         if isinstance(lists, ListRows):

@@ -35,11 +35,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import numpy as np
 from tqdm import tqdm
 
 from careerrank.encoding import Encoder, compose_text, load_encoder, model_id, text_hash
 from careerrank.errors import VectorsMismatch, suppressed
-from careerrank.retrieval.all_pairs import TopK, ranked_rows, resolve_device, top_k_both
+from careerrank.list_rows import ListRows
+from careerrank.retrieval.all_pairs import TopK, resolve_device, top_k_both
 from careerrank.retrieval.blocks import ranking_version
 from careerrank.retrieval.resident import depth_for
 from careerrank.settings import Settings
@@ -259,9 +261,11 @@ class _Reindex:
             source_ids, target_ids = loaded[kind].ids, loaded[opposite(kind)].ids
             per_copy = max(1, COPY_ROWS // max(1, top.positions.shape[1]))
             for start in range(0, len(source_ids), per_copy):
-                block = TopK(top.positions[start : start + per_copy], top.scores[start : start + per_copy])
-                deep = list(zip(source_ids[start : start + per_copy], ranked_rows(block, target_ids), strict=True))
-                lists = [(source, ranked[:k]) for source, ranked in deep]
+                positions, scores = top.positions[start : start + per_copy], top.scores[start : start + per_copy]
+                lengths = np.full(len(positions), positions.shape[1])
+                sources = source_ids[start : start + per_copy]
+                deep = ListRows.best_first(sources, positions, scores, lengths, target_ids)
+                lists = [(source, deep[source][:k]) for source in deep.sources]
                 written += await session.lists.copy_into_next(kind, lists, version)
                 await session.lists.copy_reserves(kind, deep)
         return written

@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from careerrank.list_rows import ListRows
-from careerrank.retrieval.blocks import by_score
 from schemas import Ranked
 
 Rows = npt.NDArray[np.intp]
@@ -147,20 +146,9 @@ class ResidentLists:
         self, rows: Rows, sources: Sequence[str], k: int, target_ids: Sequence[str], removed: Sequence[str] = ()
     ) -> ListRows:
         """The stored lists of ``rows`` (whose sources are ``sources``), as arrays; a row with no entry is a
-        list removed, with ``removed``. Ties in id order like every other computation of a list."""
-        pos = self.pos[rows, :k].astype(np.int64)
-        score = self.score[rows, :k].copy()
-        lengths = np.minimum(self.length[rows], k).astype(np.intp)
-        # Rows with equal scores are the only ones whose order the id decides.
-        tied = np.flatnonzero(((score[:, 1:] == score[:, :-1]) & (score[:, 1:] > -np.inf)).any(axis=1))
-        for row in tied.tolist():
-            n = int(lengths[row])
-            order = sorted(range(n), key=lambda j: by_score((target_ids[pos[row, j]], float(score[row, j]))))
-            pos[row, :n], score[row, :n] = pos[row, order], score[row, order]
-        held = lengths > 0
-        empty = [source for source, h in zip(sources, held.tolist(), strict=True) if not h]
-        kept = [source for source, h in zip(sources, held.tolist(), strict=True) if h]
-        return ListRows(kept, pos[held], score[held], lengths[held], target_ids, [*empty, *removed])
+        list removed, with ``removed``."""
+        lengths = np.minimum(self.length[rows], k)
+        return ListRows.best_first(sources, self.pos[rows, :k], self.score[rows, :k], lengths, target_ids, removed)
 
     def fill(
         self, source_ids: Sequence[str], stored: Mapping[str, Ranked], target_pos: Mapping[str, int], k: int

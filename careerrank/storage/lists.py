@@ -124,9 +124,9 @@ class Lists:
         await self._conn.execute("UPDATE matcher_state SET reserves_generation = NULL")
         await self._conn.execute("TRUNCATE list_reserves")
 
-    async def copy_reserves(self, source_kind: Kind, lists: Sequence[tuple[str, Ranked]]) -> None:
+    async def copy_reserves(self, source_kind: Kind, lists: Mapping[str, Ranked]) -> None:
         """Append deep lists of one direction."""
-        rows = ListRows.of(dict(lists))
+        rows = ListRows.of(lists)
         if not rows.sources:
             return
         async with self._conn.transaction():

@@ -56,7 +56,7 @@ async def test_reserves_round_trip_and_count_only_while_current(settings: Settin
     try:
         async with database.session() as session:
             await session.lists.clear_reserves()
-            await session.lists.copy_reserves("resume", [(source, ranked) for source in HOSTILE])
+            await session.lists.copy_reserves("resume", {source: ranked for source in HOSTILE})
             assert not await session.lists.reserves_current(), "written, but not yet for the current lists"
             async with session.transaction():
                 await session.lists.bump_generation()
