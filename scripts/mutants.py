@@ -201,8 +201,8 @@ MUTANTS = [
     Mutant(
         "lists-losing-a-target-not-written",
         INCREMENTAL,
-        "dirty[opposite(kind)].update(self.lists[opposite(kind)].remap_targets(new_position, self.k).tolist())",
-        "self.lists[opposite(kind)].remap_targets(new_position, self.k)",
+        "dirty[opposite(kind)].update(self.lists[opposite(kind)].remap_targets(compaction, self.k).tolist())",
+        "self.lists[opposite(kind)].remap_targets(compaction, self.k)",
         "lists that lost a removed target change in memory but are not written",
     ),
     Mutant(
@@ -265,6 +265,28 @@ MUTANTS = [
         "        await self._message.ack(multiple=multiple)\n        await self.end()",
         "a worker killed between the ack and the end of a lone try leaves a record of a message that is gone",
         CONSUME_LOOP,
+    ),
+    Mutant(
+        "moved-targets-not-followed",
+        "careerrank/retrieval/resident.py",
+        "touched[moved.touched()] = True",
+        "touched[moved.removed] = True",
+        "entries of a target that a removal moved into a hole keep pointing at its old position",
+    ),
+    Mutant(
+        "moved-rows-leave-the-screen-behind",
+        "careerrank/retrieval/vector_store.py",
+        "self._low[torch.from_numpy(dest.astype(np.int64))] = self._low[torch.from_numpy(source.astype(np.int64))]",
+        "pass",
+        "a removal moves a vector but not its bfloat16 copy: the screen scores the hole's old vector",
+        ("tests/unit/test_exact_index.py", *FAST),
+    ),
+    Mutant(
+        "rows-not-following-their-sources",
+        INCREMENTAL,
+        "                self.lists[kind].move_rows(compaction)",
+        "                pass",
+        "a removal moves the source index's last rows into its holes, but not their lists",
     ),
     Mutant(
         "closed-targets-not-written-again",

@@ -1,12 +1,14 @@
 """An exact inner-product index of one kind's vectors, addressed by upstream string ids.
 
-Positions in the FAISS index are kept dense and in step with ``ids``; a removal compacts both, and says how
-positions moved so that what refers to them (:mod:`careerrank.retrieval.resident`) can follow.
+Positions are kept dense and in step with ``ids``; a removal moves the last rows into the holes it leaves,
+and says how positions moved so that what refers to them (:mod:`careerrank.retrieval.resident`) can follow.
+On a GPU the vectors are mirrored into a FAISS flat index there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import faiss
@@ -14,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from careerrank.retrieval.screen import Screen, top_rows
+from careerrank.retrieval.vector_store import VectorStore
 from careerrank.vectors import Vectors
 
 
@@ -21,19 +24,39 @@ def gpu_available() -> bool:
     return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
 
 
+@dataclass(frozen=True)
+class Compaction:
+    """How positions moved when ids left: the last rows moved into the holes below ``after``."""
+
+    before: int
+    after: int
+    removed: npt.NDArray[np.intp]  # old positions that left
+    source: npt.NDArray[np.intp]  # old positions of rows that moved ...
+    dest: npt.NDArray[np.intp]  # ... and where they are now
+
+    def new_position(self) -> npt.NDArray[np.intp]:
+        """``new[old]`` for every old position: where it is now, ``-1`` if it left."""
+        new = np.arange(self.before, dtype=np.intp)
+        new[self.removed] = -1
+        new[self.source] = self.dest
+        return new
+
+    def touched(self) -> npt.NDArray[np.intp]:
+        """Old positions whose row left or moved: every other position is where it was."""
+        return np.concatenate([self.removed, self.source])
+
+
 class ItemIndex:
     """Vectors of one kind with their versions. Not thread-safe: one owner thread."""
 
     def __init__(self, dim: int, use_gpu: bool = False) -> None:
         self.dim = dim
-        self._cpu = faiss.IndexFlatIP(dim)
+        self._store = VectorStore(dim)
         self.ids: list[str] = []
         self.versions: list[datetime] = []
         self._pos: dict[str, int] = {}
         self._gpu_resources = faiss.StandardGpuResources() if use_gpu else None
         self._gpu: faiss.Index | None = None
-        self._gpu_stale = True
-        self._screen: Screen | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -58,15 +81,10 @@ class ItemIndex:
 
     def vectors(self) -> Vectors:
         """A read-only view of all vectors, row ``i`` belonging to ``ids[i]``."""
-        n = self._cpu.ntotal
-        if n == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        view = faiss.rev_swig_ptr(self._cpu.get_xb(), n * self.dim).reshape(n, self.dim)
-        view.flags.writeable = False
-        return view
+        return self._store.view()
 
     def upsert(self, ids: Sequence[str], versions: Sequence[datetime], vectors: Vectors) -> list[bool]:
-        """Add or replace vectors; return, per id, whether it was already present.
+        """Add or replace vectors; return, per id, whether it was already present. New ids go at the end.
 
         An id given twice keeps its last vector (and both entries report the state before the call).
         """
@@ -78,49 +96,48 @@ class ItemIndex:
             self.upsert([ids[r] for r in rows], [versions[r] for r in rows], vectors[rows])
             return before
         existed = [i in self._pos for i in ids]
-        new_rows = [r for r, e in enumerate(existed) if not e]
         replaced = [r for r, e in enumerate(existed) if e]
         if replaced:
-            n = self._cpu.ntotal
-            view = faiss.rev_swig_ptr(self._cpu.get_xb(), n * self.dim).reshape(n, self.dim)
-            for r in replaced:
-                pos = self._pos[ids[r]]
-                view[pos] = vectors[r]
+            positions = np.asarray([self._pos[ids[r]] for r in replaced], dtype=np.intp)
+            self._store.write(positions, vectors[replaced])
+            for r, pos in zip(replaced, positions.tolist(), strict=True):
                 self.versions[pos] = versions[r]
+        new_rows = [r for r, e in enumerate(existed) if not e]
         if new_rows:
             start = len(self.ids)
-            self._cpu.add(vectors[new_rows])
+            self._store.append(vectors[new_rows])
             for offset, r in enumerate(new_rows):
                 self._pos[ids[r]] = start + offset
                 self.ids.append(ids[r])
                 self.versions.append(versions[r])
-        self._gpu_stale = True
-        self._screen = None
+        self._gpu = None
         return existed
 
     def remove(self, ids: Sequence[str]) -> int:
-        keep = self.compact(ids)
-        return 0 if keep is None else int(len(keep) - keep.sum())
+        moved = self.compact(ids)
+        return 0 if moved is None else len(moved.removed)
 
-    def compact(self, ids: Sequence[str]) -> npt.NDArray[np.bool_] | None:
-        """Remove ``ids`` (unknown ones are ignored); return which old positions stayed, or None if none left."""
-        positions = sorted({self._pos[i] for i in ids if i in self._pos})
-        if not positions:
+    def compact(self, ids: Sequence[str]) -> Compaction | None:
+        """Remove ``ids`` (unknown ones are ignored): the last rows fill the holes, so the cost is that of the
+        ids removed, not of the index. Return how positions moved, or None if nothing left."""
+        removed = np.asarray(sorted({self._pos[i] for i in ids if i in self._pos}), dtype=np.intp)
+        if not len(removed):
             return None
-        self._cpu.remove_ids(faiss.IDSelectorBatch(np.asarray(positions, dtype=np.int64)))
-        keep = np.ones(len(self.ids), dtype=bool)
-        keep[positions] = False
-        first = positions[0]
-        # Positions before the first removed one do not move.
-        tail = [i for i, k in zip(self.ids[first:], keep[first:].tolist(), strict=True) if k]
-        for item_id in self.ids[first:]:
-            del self._pos[item_id]
-        self.ids[first:] = tail
-        self._pos.update(zip(tail, range(first, first + len(tail)), strict=True))
-        self.versions[first:] = [v for v, k in zip(self.versions[first:], keep[first:].tolist(), strict=True) if k]
-        self._gpu_stale = True
-        self._screen = None
-        return keep
+        before = len(self.ids)
+        after = before - len(removed)
+        dest = removed[removed < after]
+        gone = np.zeros(before - after, dtype=bool)
+        gone[removed[removed >= after] - after] = True
+        source = np.flatnonzero(~gone).astype(np.intp) + after
+        for pos in removed.tolist():
+            del self._pos[self.ids[pos]]
+        for src, dst in zip(source.tolist(), dest.tolist(), strict=True):
+            self.ids[dst], self.versions[dst] = self.ids[src], self.versions[src]
+            self._pos[self.ids[dst]] = dst
+        del self.ids[after:], self.versions[after:]
+        self._store.move(source, dest, after)
+        self._gpu = None
+        return Compaction(before, after, removed, source, dest)
 
     def search(self, queries: Vectors, k: int) -> tuple[npt.NDArray[np.float32], list[list[str]]]:
         """Top-``k`` by inner product for each query row; short rows where the index is small."""
@@ -145,20 +162,14 @@ class ItemIndex:
         return top_rows(queries, self.screen(), k)
 
     def screen(self) -> Screen:
-        """The vectors as float32 and bfloat16 tensors, rebuilt once after a change."""
-        if self._screen is None:
-            self._screen = Screen.of(self._matrix())
-        return self._screen
-
-    def _matrix(self) -> Vectors:
-        n = self._cpu.ntotal
-        return faiss.rev_swig_ptr(self._cpu.get_xb(), n * self.dim).reshape(n, self.dim)
+        """The vectors as float32 and bfloat16 tensors (shared with the index: valid until its next change)."""
+        return self._store.screen()
 
     def _searcher(self) -> faiss.Index:
-        if self._gpu_resources is None:
-            return self._cpu
-        if self._gpu is None or self._gpu_stale:
+        assert self._gpu_resources is not None
+        if self._gpu is None:
             # Exact search over a mirror; rebuilding it costs one host-to-device copy per batch.
-            self._gpu = faiss.index_cpu_to_gpu(self._gpu_resources, 0, self._cpu)
-            self._gpu_stale = False
+            flat = faiss.IndexFlatIP(self.dim)
+            flat.add(self.vectors())
+            self._gpu = faiss.index_cpu_to_gpu(self._gpu_resources, 0, flat)
         return self._gpu

@@ -71,15 +71,14 @@ class ListState:
     def apply(self, changes: Mapping[Kind, Changes]) -> Outcome:
         """Apply a batch to the indexes and the lists; return the stored lists it changed."""
         dirty: dict[Kind, set[int]] = {kind: set() for kind in KINDS}
-        kept = {kind: self.indexes[kind].compact(changes[kind].removed) for kind in KINDS}
-        for kind, keep in kept.items():
-            if keep is not None:
-                self.lists[kind].keep_rows(keep)
+        compacted = {kind: self.indexes[kind].compact(changes[kind].removed) for kind in KINDS}
+        for kind, compaction in compacted.items():
+            if compaction is not None:
+                self.lists[kind].move_rows(compaction)
         # Rows first, then entries: row numbers collected below are the final ones.
-        for kind, keep in kept.items():
-            if keep is not None:
-                new_position = np.where(keep, np.cumsum(keep) - 1, -1)
-                dirty[opposite(kind)].update(self.lists[opposite(kind)].remap_targets(new_position, self.k).tolist())
+        for kind, compaction in compacted.items():
+            if compaction is not None:
+                dirty[opposite(kind)].update(self.lists[opposite(kind)].remap_targets(compaction, self.k).tolist())
         fresh: dict[Kind, npt.NDArray[np.intp]] = {}
         for kind in KINDS:
             c, index = changes[kind], self.indexes[kind]

@@ -14,14 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from itertools import chain, repeat
 from operator import itemgetter
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from careerrank.list_rows import ListRows
+from careerrank.retrieval.exact_index import Compaction
 from schemas import Ranked
 
 Rows = npt.NDArray[np.intp]
+_T = TypeVar("_T", bound=np.generic)
 
 
 def depth_for(k: int) -> int:
@@ -30,32 +33,73 @@ def depth_for(k: int) -> int:
 
 
 class ResidentLists:
-    """The lists of one source kind over the targets of the other. One owner thread."""
+    """The lists of one source kind over the targets of the other. One owner thread.
+
+    The four arrays are views of buffers with room to grow: a batch that adds a few sources, or moves a few
+    rows into the holes of removed ones, touches those rows only."""
 
     def __init__(self, depth: int) -> None:
         self.depth = depth
-        self.pos: npt.NDArray[np.int32] = np.full((0, depth), -1, dtype=np.int32)
-        self.score: npt.NDArray[np.float32] = np.full((0, depth), -np.inf, dtype=np.float32)
-        self.length: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
-        self.bound: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
+        self._n = 0
+        self._pos: npt.NDArray[np.int32] = np.full((0, depth), -1, dtype=np.int32)
+        self._score: npt.NDArray[np.float32] = np.full((0, depth), -np.inf, dtype=np.float32)
+        self._length: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self._bound: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
 
     def __len__(self) -> int:
-        return len(self.length)
+        return self._n
+
+    @property
+    def pos(self) -> npt.NDArray[np.int32]:
+        return self._pos[: self._n]
+
+    @property
+    def score(self) -> npt.NDArray[np.float32]:
+        return self._score[: self._n]
+
+    @property
+    def length(self) -> npt.NDArray[np.int32]:
+        return self._length[: self._n]
+
+    @property
+    def bound(self) -> npt.NDArray[np.float32]:
+        return self._bound[: self._n]
+
+    def restore(
+        self,
+        pos: npt.NDArray[np.int32],
+        score: npt.NDArray[np.float32],
+        length: npt.NDArray[np.int32],
+        bound: npt.NDArray[np.float32],
+    ) -> None:
+        """Every row at once, as saved (:mod:`careerrank.retrieval.snapshot`)."""
+        if pos.shape != score.shape or pos.shape[1:] != (self.depth,) or not len(pos) == len(length) == len(bound):
+            raise ValueError(f"saved lists of shapes {pos.shape}, {score.shape}, {length.shape}, {bound.shape}")
+        self._pos, self._score = pos.astype(np.int32), score.astype(np.float32)
+        self._length, self._bound = length.astype(np.int32), bound.astype(np.float32)
+        self._n = len(pos)
 
     def grow(self, n: int) -> None:
         """Rows up to ``n`` sources; a new row knows nothing yet (bound ``+inf``) until it is set."""
-        extra = n - len(self)
-        if extra <= 0:
+        if n <= self._n:
             return
-        self.pos = np.concatenate([self.pos, np.full((extra, self.depth), -1, dtype=np.int32)])
-        self.score = np.concatenate([self.score, np.full((extra, self.depth), -np.inf, dtype=np.float32)])
-        self.length = np.concatenate([self.length, np.zeros(extra, dtype=np.int32)])
-        self.bound = np.concatenate([self.bound, np.full(extra, np.inf, dtype=np.float32)])
+        if n > len(self._length):
+            capacity = max(n, len(self._length) * 3 // 2, 1024)
+            self._pos = _resized(self._pos, capacity, self._n)
+            self._score = _resized(self._score, capacity, self._n)
+            self._length = _resized(self._length, capacity, self._n)
+            self._bound = _resized(self._bound, capacity, self._n)
+        self._pos[self._n : n] = -1
+        self._score[self._n : n] = -np.inf
+        self._length[self._n : n] = 0
+        self._bound[self._n : n] = np.inf
+        self._n = n
 
-    def keep_rows(self, keep: npt.NDArray[np.bool_]) -> None:
-        """Sources left: their rows go, the rest close up (as the source index compacts)."""
-        self.pos, self.score = self.pos[keep], self.score[keep]
-        self.length, self.bound = self.length[keep], self.bound[keep]
+    def move_rows(self, moved: Compaction) -> None:
+        """Sources left and the source index moved its last rows into their holes: the rows follow."""
+        for array in (self._pos, self._score, self._length, self._bound):
+            array[moved.dest] = array[moved.source]
+        self._n = moved.after
 
     def set_rows(
         self, rows: Rows, positions: npt.NDArray[np.integer], scores: npt.NDArray[np.float32], complete: bool
@@ -70,26 +114,34 @@ class ResidentLists:
         self.length[rows] = width
         self.bound[rows] = -np.inf if complete else scores[:, width - 1] if width else np.inf
 
-    def remap_targets(self, new_position: npt.NDArray[np.intp], k: int) -> Rows:
-        """Targets moved (``new_position[old]``, ``-1`` for one removed): their entries follow; a removed one's
-        entry goes. Return the rows whose first ``k`` entries changed."""
-        held = self.pos >= 0
-        moved = np.where(held, new_position[np.where(held, self.pos, 0)], -1).astype(np.int32)
-        lost = held & (moved < 0)
-        self.pos = moved
-        return self._drop(lost, k)
+    def remap_targets(self, moved: Compaction, k: int) -> Rows:
+        """Targets left or moved (as the target index compacted): entries follow a moved target, a removed
+        one's entry goes. Return the rows whose first ``k`` entries changed."""
+        touched = np.zeros(moved.before, dtype=bool)
+        touched[moved.touched()] = True
+        rows = self._rows_holding(touched)
+        if not len(rows):
+            return rows
+        held = self.pos[rows]
+        now = np.append(moved.new_position(), -1)[held]  # an empty slot (-1) stays empty
+        self.pos[rows] = now
+        return self._drop(rows, (held >= 0) & (now < 0), k)
 
     def drop_targets(self, marked: npt.NDArray[np.bool_], k: int) -> Rows:
         """Drop every entry whose target is ``marked`` (by position); return rows whose first ``k`` changed."""
-        held = self.pos >= 0
-        hit = held & marked[np.where(held, self.pos, 0)]
-        return self._drop(hit, k)
-
-    def _drop(self, hit: npt.NDArray[np.bool_], k: int) -> Rows:
-        rows = np.flatnonzero(hit.any(axis=1))
+        rows = self._rows_holding(marked)
         if not len(rows):
             return rows
-        gone = hit[rows]
+        held = self.pos[rows]
+        return self._drop(rows, np.append(marked, False)[held], k)
+
+    def _rows_holding(self, marked: npt.NDArray[np.bool_]) -> Rows:
+        """Rows with an entry whose target is ``marked``: one gather over every entry, no copy of the rows."""
+        hit = np.append(marked, False)[self.pos]  # an empty slot (-1) reads the appended False
+        return np.unique(np.flatnonzero(hit) // self.depth)
+
+    def _drop(self, rows: Rows, gone: npt.NDArray[np.bool_], k: int) -> Rows:
+        """Empty the ``gone`` slots of ``rows`` and close up."""
         pos, score = self.pos[rows], self.score[rows]
         pos[gone], score[gone] = -1, -np.inf
         # Survivors keep their order: a stable sort that moves the emptied slots to the end.
@@ -184,3 +236,9 @@ class ResidentLists:
         rank = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         lost = np.bincount(group[~found & (rank < k)], minlength=len(kept)) > 0
         return rows[lost]
+
+
+def _resized(array: npt.NDArray[_T], capacity: int, used: int) -> npt.NDArray[_T]:
+    grown = np.empty((capacity, *array.shape[1:]), dtype=array.dtype)
+    grown[:used] = array[:used]
+    return grown

@@ -78,9 +78,7 @@ def load(directory: Path, stamp: Stamp, use_gpu: bool = False) -> ListState | No
                 versions = [_EPOCH + timedelta(microseconds=int(v)) for v in saved[f"{kind}.versions"]]
                 if ids:
                     state.indexes[kind].upsert(ids, versions, saved[f"{kind}.vectors"])
-                lists = state.lists[kind]
-                for name in ("pos", "score", "length", "bound"):
-                    setattr(lists, name, saved[f"{kind}.{name}"].copy())
+                state.lists[kind].restore(*(saved[f"{kind}.{name}"] for name in ("pos", "score", "length", "bound")))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("matcher snapshot unreadable; reading PostgreSQL", extra={"error": type(exc).__name__})
         return None

@@ -1,4 +1,4 @@
-"""ItemIndex: ids, versions and FAISS rows stay aligned through upserts and removals."""
+"""ItemIndex: ids, versions and vector rows stay aligned through upserts and removals."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from careerrank.retrieval import screen
 from careerrank.retrieval.exact_index import ItemIndex, gpu_available
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -124,13 +126,20 @@ def test_search_k_larger_than_index_gives_short_rows() -> None:
     assert none == []
 
 
-def test_compact_says_which_positions_stayed() -> None:
+def test_compact_moves_the_last_rows_into_the_holes_and_says_so() -> None:
     index = ItemIndex(2)
-    index.upsert(["a", "b", "c", "d"], [at(0)] * 4, unit_rows(np.random.default_rng(3), 4, 2))
+    vectors = unit_rows(np.random.default_rng(3), 6, 2)
+    index.upsert(["a", "b", "c", "d", "e", "f"], [at(i) for i in range(6)], vectors)
     assert index.compact(["missing"]) is None
-    keep = index.compact(["b", "d", "b"])
-    assert keep is not None and keep.tolist() == [True, False, True, False]
-    assert index.ids == ["a", "c"] and index.position("c") == 1
+    moved = index.compact(["b", "e", "b", "a"])
+    assert moved is not None
+    assert (moved.before, moved.after) == (6, 3)
+    assert moved.removed.tolist() == [0, 1, 4] and moved.source.tolist() == [3, 5] and moved.dest.tolist() == [0, 1]
+    assert moved.new_position().tolist() == [-1, -1, 2, 0, -1, 1]
+    assert sorted(moved.touched().tolist()) == [0, 1, 3, 4, 5]
+    assert index.ids == ["d", "f", "c"] and index.position("f") == 1
+    np.testing.assert_array_equal(index.vectors(), vectors[[3, 5, 2]])
+    assert index.versions == [at(3), at(5), at(2)]
 
 
 def test_vectors_view_is_read_only() -> None:
@@ -191,13 +200,15 @@ def test_random_operations_stay_aligned(ops: list[tuple[str, list[str]]], seed: 
                 truth.pop(item, None)
         else:
             before = list(index.ids)
-            keep = index.compact(ids)
+            moved = index.compact(ids)
             gone = set(ids) & set(truth)
-            if keep is None:
+            if moved is None:
                 assert not gone
             else:
-                assert keep.tolist() == [i not in gone for i in before]
-                assert index.ids == [i for i in before if i not in gone]
+                # Every old position either left or is found where new_position says.
+                new = moved.new_position()
+                assert sorted(before[p] for p in moved.removed.tolist()) == sorted(gone)
+                assert all(index.ids[new[p]] == item for p, item in enumerate(before) if item not in gone)
             for item in ids:
                 truth.pop(item, None)
         assert_aligned(index, truth)
@@ -221,3 +232,24 @@ def test_upsert_with_repeated_id_in_one_call_keeps_one_row() -> None:
         index,
         {"a": (at(4), np.asarray([0, 1]), float("-inf")), "b": (at(5), np.asarray([0, 0]), float("-inf"))},
     )
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["bfloat16", "float32"])
+def test_the_screen_follows_every_change(native: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appends, replacements and removals (rows moved into holes) reach the screen's copy of the vectors."""
+    monkeypatch.setattr(screen, "native_bfloat16", lambda: native)
+    rng = np.random.default_rng(5)
+    index = ItemIndex(4)
+    ids = [f"s{i}" for i in range(40)]
+    for step in range(30):
+        picked = sorted({ids[j] for j in rng.integers(0, len(ids), 6).tolist()})
+        if step % 3 == 2:
+            index.compact(picked)
+        else:
+            index.upsert(picked, [at(step)] * len(picked), 3 * rng.standard_normal((len(picked), 4)))
+        view = index.screen()
+        exact = torch.from_numpy(np.array(index.vectors()))
+        assert torch.equal(view.exact, exact)
+        assert torch.equal(view.low, exact.to(torch.bfloat16) if native else exact)
+        if len(exact):
+            assert view.norm >= float(torch.linalg.vector_norm(exact, dim=1).max())

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from careerrank.retrieval import incremental as ranking
 from careerrank.retrieval import screen
+from careerrank.retrieval.exact_index import Compaction
 from careerrank.retrieval.resident import ResidentLists
 from schemas import Ranked
 
@@ -67,7 +68,7 @@ class Simulation:
         state = ranking.ListState(self.dim, self.k)
         for lists in state.lists.values():
             if self.mutant == "no_stale":
-                lists.remap_targets = lambda new_position, k, lists=lists: _remap_keeping_lost(lists, new_position)  # type: ignore[method-assign]
+                lists.remap_targets = lambda moved, k, lists=lists: _remap_keeping_lost(lists, moved)  # type: ignore[method-assign]
             elif self.mutant == "no_moved_targets":
                 lists.drop_targets = lambda marked, k: np.zeros(0, np.intp)  # type: ignore[method-assign]
             elif self.mutant == "no_candidates":
@@ -139,10 +140,11 @@ class Simulation:
                 assert_exact_top_k(stored, target_ids, position, matrix @ vector.astype(np.float64), self.k, context)
 
 
-def _remap_keeping_lost(lists: ResidentLists, new_position: np.ndarray) -> np.ndarray:
+def _remap_keeping_lost(lists: ResidentLists, moved: Compaction) -> np.ndarray:
     """A broken remap: a removed target's entry stays (pointing at whatever now holds position 0)."""
     held = lists.pos >= 0
-    lists.pos = np.where(held, np.maximum(new_position[np.where(held, lists.pos, 0)], 0), -1).astype(np.int32)
+    new_position = moved.new_position()
+    lists.pos[:] = np.where(held, np.maximum(new_position[np.where(held, lists.pos, 0)], 0), -1)
     return np.zeros(0, np.intp)
 
 
@@ -379,9 +381,28 @@ def test_drop_targets_closes_up_and_keeps_the_bound() -> None:
 
 
 def test_remap_follows_compaction_and_drops_removed_targets() -> None:
-    lists = resident([[(3, 0.9), (1, 0.5)]], depth=2, bound=[0.1])
-    assert lists.remap_targets(np.asarray([0, -1, 1, 2]), k=2).tolist() == [0]
-    assert entries(lists, 0) == [(2, 0.9)]
+    lists = resident([[(3, 0.9), (1, 0.5)], [(0, 0.8), (2, 0.7)], [(4, 0.6)]], depth=2, bound=[0.1, 0.2, 0.3])
+    # Targets 1 and 2 left; 3 and 4 moved into their holes.
+    moved = Compaction(5, 3, np.asarray([1, 2]), np.asarray([3, 4]), np.asarray([1, 2]))
+    assert lists.remap_targets(moved, k=2).tolist() == [0, 1]  # row 2's target only moved
+    assert entries(lists, 0) == [(1, 0.9)]
+    assert entries(lists, 1) == [(0, 0.8)]
+    assert entries(lists, 2) == [(2, 0.6)]
+    assert lists.bound.tolist() == pytest.approx([0.1, 0.2, 0.3])
+    moved = Compaction(3, 2, np.asarray([1]), np.asarray([2]), np.asarray([1]))
+    assert lists.remap_targets(moved, k=1).tolist() == [0]
+    assert entries(lists, 0) == [] and entries(lists, 2) == [(1, 0.6)]
+
+
+def test_rows_follow_the_source_index_and_grow_into_spare_room() -> None:
+    lists = resident([[(0, 0.9)], [(1, 0.8)], [(2, 0.7)], [(3, 0.6)]], depth=2, bound=[0.1, 0.2, 0.3, 0.4])
+    lists.move_rows(Compaction(4, 2, np.asarray([0, 2]), np.asarray([3]), np.asarray([0])))
+    assert len(lists) == 2 and lists.pos.shape == (2, 2)
+    assert [entries(lists, r) for r in range(2)] == [[(3, 0.6)], [(1, 0.8)]]
+    assert lists.bound.tolist() == pytest.approx([0.4, 0.2])
+    lists.grow(5)  # rows that were moved away hold nothing of their old contents
+    assert lists.length.tolist() == [1, 1, 0, 0, 0] and (lists.pos[2:] == -1).all()
+    assert np.isposinf(lists.bound[2:]).all() and np.isneginf(lists.score[2:]).all()
 
 
 def test_short_rows_need_a_search_unless_they_hold_every_target() -> None:
