@@ -14,13 +14,14 @@ from schemas.envelope import (
 )
 from schemas.index_updates import IndexUpdate
 from schemas.kinds import DIRECTIONS, KINDS, Direction, Kind, Ranked, opposite
-from schemas.postings import SCHEMA_VERSION, ResumeUpserted, VacancyUpserted
+from schemas.postings import SCHEMA_VERSION, SCHEMA_VERSIONS, ResumeUpserted, VacancyUpserted
 
 __all__ = [
     "DIRECTIONS",
     "EVENT_TYPES",
     "KINDS",
     "SCHEMA_VERSION",
+    "SCHEMA_VERSIONS",
     "Closure",
     "Direction",
     "Event",

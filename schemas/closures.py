@@ -6,13 +6,14 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.postings import SCHEMA_VERSION, EventId, ItemId
+from schemas.postings import SCHEMA_VERSION
+from schemas.text_fields import EventId, ItemId
 
 
 class _Closure(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     event_id: EventId
     occurred_at: AwareDatetime
     id: ItemId

@@ -12,6 +12,7 @@ from schemas.closures import ResumeClosed, VacancyClosed
 from schemas.index_updates import IndexUpdate
 from schemas.kinds import Kind
 from schemas.postings import ResumeUpserted, VacancyUpserted
+from schemas.profiles import Education, LanguageSkill, WorkPeriod
 
 Upsert = VacancyUpserted | ResumeUpserted
 Closure = VacancyClosed | ResumeClosed
@@ -30,7 +31,16 @@ _adapter: TypeAdapter[Upsert | Closure] = TypeAdapter(Event)
 # describe_errors).
 _OUR_FIELDS = frozenset(
     name
-    for model in (VacancyUpserted, ResumeUpserted, VacancyClosed, ResumeClosed, IndexUpdate)
+    for model in (
+        VacancyUpserted,
+        ResumeUpserted,
+        VacancyClosed,
+        ResumeClosed,
+        IndexUpdate,
+        WorkPeriod,
+        Education,
+        LanguageSkill,
+    )
     for name in model.model_fields
 )
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.kinds import Kind
-from schemas.postings import ItemId
+from schemas.text_fields import ItemId
 
 
 class IndexUpdate(BaseModel):

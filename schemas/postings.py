@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Final, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -16,33 +14,20 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION: Final = 1
+from schemas.profiles import Education, EducationLevel, Employment, LanguageSkill, Schedule, WorkPeriod
+from schemas.text_fields import Clean, EventId, ItemId, LongText, ShortText, Skill, drop_controls
 
-# C0 controls other than tab, newline and carriage return, and DEL. PostgreSQL cannot store NUL in text,
-# and none of them carries meaning in a vacancy or a resume: text fields drop them, ids refuse them.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _drop_controls(value: object) -> object:
-    return _CONTROLS.sub("", value) if isinstance(value, str) and _CONTROLS.search(value) else value
-
-
-Clean = BeforeValidator(_drop_controls)
-ItemId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-/]+$")]
-EventId = Annotated[
-    str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
-ShortText = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True), Clean]
-Skill = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Clean]
-# Hard ceiling on free text: above it the event is rejected. Below it, the embedder still truncates
-# deliberately to what the model can read (see careerrank.encoding.texts).
-LongText = Annotated[str, StringConstraints(max_length=200_000), Clean]
+# 2 added the structured fields below (work history, education, languages, work conditions, the employer);
+# producers still on 1 are accepted, without them.
+SCHEMA_VERSION: Final = 2
+SCHEMA_VERSIONS: Final = (1, 2)
+MAX_PERIODS = 60
 
 
 class _Posting(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     event_id: EventId = Field(description="Producer-chosen unique id of this event; redeliveries repeat it.")
     occurred_at: AwareDatetime = Field(description="When the change happened upstream; orders updates.")
     id: ItemId = Field(description="Upstream id of the vacancy or resume, chosen by the job board.")
@@ -61,7 +46,7 @@ class _Posting(BaseModel):
     def _drop_blank_skills(cls, value: object) -> object:
         # A blank entry (or one of control characters only) is noise from the form, not a reason to refuse.
         if isinstance(value, list):
-            return [s for s in value if not (isinstance(s, str) and not str(_drop_controls(s)).strip())]
+            return [s for s in value if not (isinstance(s, str) and not str(drop_controls(s)).strip())]
         return value
 
     @model_validator(mode="after")
@@ -70,16 +55,51 @@ class _Posting(BaseModel):
             raise ValueError("empty text: title, text and skills are all empty")
         if self.salary_from is not None and self.salary_to is not None and self.salary_from > self.salary_to:
             raise ValueError("salary_from is greater than salary_to")
+        if self.schema_version == 1 and (newer := sorted(self.model_fields_set & self.VERSION_2_FIELDS)):
+            raise ValueError(f"fields of schema_version 2 in an event of version 1: {', '.join(newer)}")
         return self
+
+    VERSION_2_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def profile(self) -> dict[str, object]:
+        """The structured fields of version 2 that are set, as JSON-ready values (what storage keeps)."""
+        return self.model_dump(
+            mode="json", include=set(self.VERSION_2_FIELDS), exclude_none=True, exclude_defaults=True
+        )
 
 
 class VacancyUpserted(_Posting):
     """A vacancy was created or changed. ``experience_years`` is the required experience."""
 
     type: Literal["vacancy.upserted"] = "vacancy.upserted"
+    employer_id: ItemId | None = Field(default=None, description="The employer; recruiters see their own only.")
+    required_education: EducationLevel | None = Field(default=None, description="This level or any above it.")
+    required_languages: list[LanguageSkill] = Field(default_factory=list, max_length=20)
+    employment: list[Employment] = Field(default_factory=list, max_length=5, description="Any of these.")
+    schedule: list[Schedule] = Field(default_factory=list, max_length=5, description="Any of these.")
+    remote: bool | None = Field(default=None, description="Whether the work can be done remotely.")
+
+    VERSION_2_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"employer_id", "required_education", "required_languages", "employment", "schedule", "remote"}
+    )
 
 
 class ResumeUpserted(_Posting):
-    """A resume was created or changed. ``experience_years`` is the candidate's actual experience."""
+    """A resume was created or changed. ``experience_years`` is the candidate's actual experience.
+
+    ``age`` and ``gender`` may be carried (job boards hold them) but no list or score ever reads them."""
 
     type: Literal["resume.upserted"] = "resume.upserted"
+    work_history: list[WorkPeriod] = Field(default_factory=list, max_length=MAX_PERIODS)
+    education: list[Education] = Field(default_factory=list, max_length=20)
+    languages: list[LanguageSkill] = Field(default_factory=list, max_length=20)
+    relocation: bool | None = Field(default=None, description="Ready to move to the vacancy's city.")
+    remote: bool | None = Field(default=None, description="Wants, or accepts, remote work.")
+    employment: list[Employment] = Field(default_factory=list, max_length=5, description="Any of these.")
+    schedule: list[Schedule] = Field(default_factory=list, max_length=5, description="Any of these.")
+    age: int | None = Field(default=None, ge=14, le=100)
+    gender: Literal["female", "male"] | None = None
+
+    VERSION_2_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"work_history", "education", "languages", "relocation", "remote", "employment", "schedule", "age", "gender"}
+    )

@@ -75,6 +75,8 @@ class PostingFields:
     salary: Salary = NO_SALARY
     city: str | None = None
     experience_years: float | None = None
+    # The structured fields of schema version 2, as event fields (work history, education, languages, ...).
+    profile: Mapping[str, Any] = field(default_factory=dict)
 
 
 def event_id(source: str, item_id: str, content: Mapping[str, Any]) -> str:
@@ -104,6 +106,7 @@ def build_posting(
         "experience_years": fields.experience_years,
     }
     content["language"] = detect_language(f"{content['title']}\n{content['text']}\n{' '.join(content['skills'])}")
+    content.update(fields.profile)
     content["occurred_at"] = occurred_at
     content["id"] = item_id
     model = VacancyUpserted if kind == "vacancy" else ResumeUpserted

@@ -6,7 +6,6 @@ through the event id, so two candidates who differ only in those get identical e
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from typing import Any
 
 from careerrank.ingest.cleaning import clean_cell, parse_salary, parse_years
 from careerrank.ingest.records import PostingFields, SourceError, build_posting, csv_rows, normalise_header
+from careerrank.ingest.superjob_profiles import literal_list, resume_profile, vacancy_profile
 from schemas import Kind, ResumeUpserted, Upsert, VacancyUpserted
 
 SOURCE = "superjob"
@@ -88,18 +88,8 @@ def vacancy_fields(row: Mapping[str, str]) -> PostingFields:
         salary=parse_salary(clean_cell(row.get("salary"))),
         city=city_from_address(clean_cell(row.get("address"))),
         experience_years=parse_years(clean_cell(row.get("experience"))),
+        profile=vacancy_profile(row),
     )
-
-
-def _literal_list(cell: object) -> list[Any]:
-    text = clean_cell(cell)
-    if not text.startswith("["):
-        return []
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return []
-    return value if isinstance(value, list) else []
 
 
 def _split_outside_brackets(text: str) -> list[str]:
@@ -153,10 +143,10 @@ def _experience_line(entry: Mapping[str, Any]) -> str:
 
 def resume_fields(row: Mapping[str, str]) -> PostingFields:
     """Event fields of one resume row; personal columns are never read."""
-    lines = [_experience_line(e) for e in _literal_list(row.get("experience")) if isinstance(e, dict)]
+    lines = [_experience_line(e) for e in literal_list(row.get("experience")) if isinstance(e, dict)]
     skills: list[str] = []
     seen: set[str] = set()
-    for entry in _literal_list(row.get("skills")):
+    for entry in literal_list(row.get("skills")):
         if not isinstance(entry, dict):
             continue
         if professional := clean_cell(entry.get("professional")):
@@ -172,12 +162,12 @@ def resume_fields(row: Mapping[str, str]) -> PostingFields:
     # Level and specialty only: the year and the university say more about the person than the skill.
     education = [
         ", ".join(p for p in (clean_cell(e.get("kind")), clean_cell(e.get("specialty"))) if p)
-        for e in _literal_list(row.get("education"))
+        for e in literal_list(row.get("education"))
         if isinstance(e, dict)
     ]
     if any(education):
         lines.append("Образование: " + "; ".join(e for e in education if e))
-    languages = [clean_cell(x) for x in _literal_list(row.get("languages")) if clean_cell(x)]
+    languages = [clean_cell(x) for x in literal_list(row.get("languages")) if clean_cell(x)]
     if languages:
         lines.append("Языки: " + "; ".join(languages))
     return PostingFields(
@@ -187,6 +177,7 @@ def resume_fields(row: Mapping[str, str]) -> PostingFields:
         parse_salary(clean_cell(row.get("salary"))),
         clean_cell(row.get("city")) or None,
         parse_years(clean_cell(row.get("experience_length"))),
+        resume_profile(row),
     )
 
 

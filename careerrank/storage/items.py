@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -38,6 +39,14 @@ class ItemVersion:
 
 
 @dataclass(frozen=True, slots=True)
+class Profile:
+    """An item's structured fields (``fields``, JSON as its event carried them) and a vacancy's employer."""
+
+    fields: dict[str, Any]
+    employer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotItem:
     """An open item as the reindex reads it: its text fields and the stored vector's fingerprint."""
 
@@ -54,6 +63,25 @@ _SNAPSHOT_SELECT = """SELECT t.id, t.version, t.title, t.body, t.skills, e.text_
       FROM {table} t
       LEFT JOIN embeddings e ON e.kind = $1 AND e.item_id = t.id AND e.model = $2
      WHERE t.status = 'open'"""
+
+
+@dataclass(frozen=True, slots=True)
+class _EmployerSql:
+    """Constant SQL fragments for the employer column, which only vacancies have."""
+
+    column: str = ""
+    value: str = ""
+    parameter: str = ""
+    update: str = ""
+    read: str = "NULL AS employer_id"
+
+
+_EMPLOYER_SQL: dict[Kind, _EmployerSql] = {
+    "vacancy": _EmployerSql(
+        ", employer_id", ", u.employer_id", ", $14::text[]", "employer_id = EXCLUDED.employer_id,", "employer_id"
+    ),
+    "resume": _EmployerSql(),
+}
 
 
 class Items:
@@ -79,22 +107,29 @@ class Items:
 
         A row only moves forward in ``version``, so out-of-order events and racing writers are safe.
         """
+        # A vacancy's employer is a column of its own (recruiters read by it); a resume has none.
+        employer = kind == "vacancy"
+        part = _EMPLOYER_SQL[kind]
         rows = await self._conn.fetch(
             f"""INSERT INTO {TABLES[kind]} AS t (id, version, status, title, body, skills, salary_from, salary_to,
-                                                currency, city, experience_years, language, text_hash)
+                                                currency, city, experience_years, language, text_hash, profile
+                                                {part.column})
                 SELECT u.id, u.version, 'open', u.title, u.body,
                        ARRAY(SELECT jsonb_array_elements_text(u.skills)), u.salary_from, u.salary_to,
-                       u.currency, u.city, u.experience_years, u.language, u.text_hash
+                       u.currency, u.city, u.experience_years, u.language, u.text_hash, u.profile
+                       {part.value}
                   FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[], $6::int[],
-                              $7::int[], $8::text[], $9::text[], $10::real[], $11::text[], $12::bytea[])
+                              $7::int[], $8::text[], $9::text[], $10::real[], $11::text[], $12::bytea[],
+                              $13::jsonb[] {part.parameter})
                        AS u(id, version, title, body, skills, salary_from, salary_to, currency, city,
-                            experience_years, language, text_hash)
+                            experience_years, language, text_hash, profile {part.column})
                 ON CONFLICT (id) DO UPDATE SET
                     version = EXCLUDED.version, status = 'open', title = EXCLUDED.title, body = EXCLUDED.body,
                     skills = EXCLUDED.skills, salary_from = EXCLUDED.salary_from, salary_to = EXCLUDED.salary_to,
                     currency = EXCLUDED.currency, city = EXCLUDED.city,
                     experience_years = EXCLUDED.experience_years, language = EXCLUDED.language,
-                    text_hash = EXCLUDED.text_hash, updated_at = now()
+                    text_hash = EXCLUDED.text_hash, profile = EXCLUDED.profile,
+                    {part.update} updated_at = now()
                 WHERE t.version < EXCLUDED.version
                 RETURNING t.id""",
             [e.id for e in events],
@@ -109,8 +144,18 @@ class Items:
             [e.experience_years for e in events],
             [e.language for e in events],
             list(hashes),
+            [json.dumps(e.profile(), ensure_ascii=False) for e in events],
+            *([[getattr(e, "employer_id", None) for e in events]] if employer else []),
         )
         return {r["id"] for r in rows}
+
+    async def profiles(self, kind: Kind, ids: Sequence[str]) -> dict[str, Profile]:
+        """The structured fields of schema version 2 of these items, as their events carried them."""
+        rows = await self._conn.fetch(
+            f"""SELECT id, profile, {_EMPLOYER_SQL[kind].read} FROM {TABLES[kind]} WHERE id = ANY($1::text[])""",
+            list(ids),
+        )
+        return {r["id"]: Profile(json.loads(r["profile"]), r["employer_id"]) for r in rows}
 
     async def close(self, kind: Kind, events: Sequence[Closure]) -> set[str]:
         """Mark items closed; return the ids closed.

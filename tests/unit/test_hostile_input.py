@@ -165,7 +165,18 @@ def test_log_lines_carry_exception_types_and_stacks_but_never_messages() -> None
 
 # Interpolations allowed in SQL text: table names from a fixed map and quote_ident() results. Everything
 # else is a bind parameter ($1, $2, ...), so no producer string can ever become SQL.
-ALLOWED_SQL_INTERPOLATIONS = {"TABLES[kind]", "TABLES[k]", "target_table", "quoted"}
+ALLOWED_SQL_INTERPOLATIONS = {
+    "TABLES[kind]",
+    "TABLES[k]",
+    "target_table",
+    "quoted",
+    # constant fragments for the employer column (careerrank/storage/items.py: _EMPLOYER_SQL)
+    "part.column",
+    "part.value",
+    "part.parameter",
+    "part.update",
+    "_EMPLOYER_SQL[kind].read",
+}
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY)\b")
 
 

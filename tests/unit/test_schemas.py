@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from schemas import (
     EVENT_TYPES,
     SCHEMA_VERSION,
+    SCHEMA_VERSIONS,
     IndexUpdate,
     InvalidEvent,
     ResumeClosed,
@@ -92,7 +93,7 @@ def test_fields_are_typed_and_stripped() -> None:
     assert event.skills == ["SQL"]
     assert event.event_id == "e1"
     assert event.occurred_at == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-    assert event.schema_version == SCHEMA_VERSION == 1
+    assert event.schema_version == SCHEMA_VERSION == 2
 
 
 def test_only_skills_is_enough_text() -> None:
@@ -149,7 +150,7 @@ def test_an_unknown_type_is_never_echoed() -> None:
         ({"experience_years": 71}, "experience_years"),
         ({"title": "x" * 501}, "title"),
         ({"skills": ["x" * 201]}, "skills.0"),
-        ({"schema_version": 2}, "schema_version"),
+        ({"schema_version": 3}, "schema_version"),
         ({"surprise": 1}, "<unexpected field>"),
     ],
 )
@@ -340,6 +341,7 @@ def _validate(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> li
         "integer": lambda x: isinstance(x, int) and not isinstance(x, bool),
         "number": lambda x: isinstance(x, int | float) and not isinstance(x, bool),
         "null": lambda x: x is None,
+        "boolean": lambda x: isinstance(x, bool),
     }
     if kind is not None and not checks[kind](instance):
         return [f"not {kind}"]
@@ -396,7 +398,8 @@ def test_json_schema_structure() -> None:
         assert definition["additionalProperties"] is False
         assert {"event_id", "occurred_at", "id"} <= set(definition["required"])
         assert definition["properties"]["type"]["const"] == event_type
-        assert definition["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+        version = definition["properties"]["schema_version"]
+        assert version["enum"] == list(SCHEMA_VERSIONS) and version["default"] == SCHEMA_VERSION
 
 
 def test_json_schema_accepts_good_events() -> None:
@@ -419,7 +422,8 @@ def test_json_schema_accepts_good_events() -> None:
         vacancy(salary_from="many"),
         vacancy(skills=["x" * 201]),
         vacancy(title="x" * 501),
-        vacancy(schema_version=2),
+        vacancy(schema_version=3),
+        vacancy(required_education="kindergarten"),
         vacancy(type="job.created"),
         {k: v for k, v in vacancy().items() if k != "event_id"},
         {k: v for k, v in vacancy().items() if k != "type"},
@@ -555,3 +559,75 @@ def test_the_routing_key_must_name_the_type_or_a_batch() -> None:
     parsed = parse_events(mixed, routing_key="vacancy.upserted")
     assert isinstance(parsed[1], InvalidEvent) and parsed[1].code == "routing_mismatch"
     assert not isinstance(parsed[0], InvalidEvent)
+
+
+# --- schema version 2: the structured fields -------------------------------------------------------------
+
+RESUME_V2: dict[str, Any] = {
+    "work_history": [
+        {"position": "Backend developer", "employer": "Acme", "start": "2019-03", "end": "2022-08", "duties": "APIs"},
+        {"position": "Team lead", "start": "2022-09"},
+    ],
+    "education": [{"level": "master", "year": 2018, "field": "Applied mathematics"}],
+    "languages": [{"code": "en", "level": "fluent"}],
+    "relocation": False,
+    "remote": True,
+    "employment": ["full"],
+    "schedule": ["flexible", "remote"],
+    "age": 31,
+    "gender": "female",
+}
+VACANCY_V2: dict[str, Any] = {
+    "employer_id": "acme-1",
+    "required_education": "higher",
+    "required_languages": [{"code": "en", "level": "technical"}],
+    "employment": ["full", "part"],
+    "schedule": ["full_day"],
+    "remote": False,
+}
+
+
+def test_version_2_fields_round_trip_and_are_what_storage_keeps() -> None:
+    resume = parse_event(body(vacancy(type="resume.upserted", **RESUME_V2)))
+    assert isinstance(resume, ResumeUpserted) and resume.schema_version == 2
+    assert resume.work_history[1].end is None and resume.education[0].level == "master"
+    profile = resume.profile()
+    assert set(profile) == set(RESUME_V2)
+    assert profile["work_history"][0] == RESUME_V2["work_history"][0]
+    assert ResumeUpserted.model_validate({**vacancy(type="resume.upserted"), **profile}).profile() == profile
+    posted = parse_event(body(vacancy(**VACANCY_V2)))
+    assert isinstance(posted, VacancyUpserted) and posted.profile() == VACANCY_V2
+    assert (
+        schema_errors(vacancy(**VACANCY_V2)) == [] and schema_errors(vacancy(type="resume.upserted", **RESUME_V2)) == []
+    )
+
+
+def test_version_1_events_are_accepted_without_the_new_fields() -> None:
+    old = parse_event(body(vacancy(schema_version=1)))
+    assert old.schema_version == 1 and isinstance(old, VacancyUpserted) and old.profile() == {}
+    closed = parse_event(body(closure(schema_version=1)))
+    assert closed.schema_version == 1
+    error = rejection(body(vacancy(schema_version=1, employer_id="acme-1", remote=True)))
+    assert error.code == "schema_invalid"
+    assert "fields of schema_version 2 in an event of version 1: employer_id, remote" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("override", "path"),
+    [
+        ({"work_history": [{"position": "Dev", "start": "2020-13"}]}, "work_history.0.start"),
+        ({"work_history": [{"position": "", "start": "2020-01"}]}, "work_history.0.position"),
+        ({"work_history": [{"position": "Dev", "start": "2020-05", "end": "2020-01"}]}, "work_history.0"),
+        ({"education": [{"level": "kindergarten"}]}, "education.0.level"),
+        ({"languages": [{"code": "eng"}]}, "languages.0.code"),
+        ({"languages": [{"code": "en", "level": "perfect"}]}, "languages.0.level"),
+        ({"age": 7}, "age"),
+        ({"employment": ["forever"]}, "employment.0"),
+        ({"work_history": [{"position": "Dev", "start": "2020-01"}] * 61}, "work_history"),
+        ({"employer_id": "acme-1"}, "<unexpected field>"),  # a resume has no employer
+    ],
+)
+def test_version_2_fields_are_checked(override: dict[str, Any], path: str) -> None:
+    error = rejection(body(vacancy(type="resume.upserted", **override)))
+    assert error.code == "schema_invalid"
+    assert f"{path}: " in error.reason, error.reason
