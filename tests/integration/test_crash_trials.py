@@ -119,16 +119,19 @@ async def test_random_sigkills_lose_and_duplicate_nothing(
     with running(settings, tmp_path) as workers:
         await publish(settings, stream.events)
         for _ in range(rng.randint(3, 5)):
-            await asyncio.sleep(rng.uniform(0.3, 2.0))
+            await asyncio.sleep(rng.uniform(0.2, 1.2))
+            pending = total - await matched_count(db)
+            if not pending:
+                break  # the workers outran the plan: a kill now would test nothing mid-stream
             role = rng.choice(["embedder", "matcher"])
             workers.kill(role)
-            kills.append((role, total - await matched_count(db)))
+            kills.append((role, pending))
             workers.start(role)
         await wait_matched(db, {k: len(v) for k, v in stream.open_ids.items()}, timeout_s=240)
         await settle(db, settings)
         assert workers.stop() == [0, 0]
     assert await assert_exactly_once(db, stream) == total
-    assert all(pending > 0 for _, pending in kills), f"a kill came after the stream was done: {kills}"
+    assert len(kills) >= 2, f"fewer than two kills landed mid-stream: {kills}"
     print(f"seed {seed}: {len(stream.events)} events, kills (worker, items pending): {kills}")
 
 
