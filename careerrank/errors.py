@@ -14,7 +14,9 @@ Hierarchy::
         ├── ModelUnavailable      the configured model cannot be loaded on this machine
         ├── VectorsMismatch       stored vectors or an encoder disagree with what they are used for
         ├── TopologyMismatch      RabbitMQ has this deployment's queues declared with other arguments
-        └── LocalServiceError     a local PostgreSQL or RabbitMQ cannot be started for development
+        ├── LocalServiceError     a local PostgreSQL or RabbitMQ cannot be started for development
+        ├── ScoringModelError     a scoring model is not in the registry, is there already, or does not fit
+        └── TrainingDataError     too little (or one-sided) feedback to train or evaluate a scoring model
 
 What the consume loop (``workers.consumer``) does with each, as FastStream's ``AckMessage``/``NackMessage``/
 ``RejectMessage`` decide a message's fate:
@@ -118,6 +120,14 @@ class TopologyMismatch(SetupError):
 
 class LocalServiceError(SetupError):
     """A local development service is down and cannot be started here."""
+
+
+class ScoringModelError(SetupError):
+    """A scoring model is not in the registry, is registered already, or was built for other features."""
+
+
+class TrainingDataError(SetupError):
+    """Too little feedback, or of one class only, to train or evaluate a scoring model."""
 
 
 @contextmanager

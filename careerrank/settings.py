@@ -105,6 +105,17 @@ class MatcherSettings(BaseModel):
     snapshot_dir: Path | None = Field(default=None, description="Where the matcher keeps its state between runs.")
 
 
+class ScorerSettings(BaseModel):
+    max_batch: int = Field(default=1000, ge=1)
+    max_wait_ms: int = Field(default=50, ge=0)
+    prefetch: int = Field(default=2000, ge=1)
+    max_clock_skew_s: float = Field(default=300.0, gt=0, description="How far in the future occurred_at may be.")
+    # How often the scorer looks for applications whose items arrived late, changed, or whose model was
+    # replaced; new applications are scored in their own batch without waiting for it.
+    sweep_interval_s: float = Field(default=1.0, gt=0)
+    sweep_vacancies: int = Field(default=200, ge=1, description="Vacancies rescored per sweep transaction.")
+
+
 class ReindexSettings(BaseModel):
     encode_chunk: int = Field(default=4096, ge=1, description="Texts per encode call; one is written as one encodes.")
     device: str = Field(default="auto", description="Where the all-pairs scores run: auto (GPU if any), cpu, cuda.")
@@ -124,6 +135,7 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     embedder: EmbedderSettings = EmbedderSettings()
     matcher: MatcherSettings = MatcherSettings()
+    scorer: ScorerSettings = ScorerSettings()
     reindex: ReindexSettings = ReindexSettings()
     worker: WorkerSettings = WorkerSettings()
     log_level: str = "INFO"

@@ -1,14 +1,22 @@
-"""Parsing of raw broker bodies into typed events, with a reason for every rejection."""
+"""Parsing of raw broker bodies into typed events, with a reason for every rejection.
+
+Events come in two families, each consumed by its own worker and published under its own routing keys:
+postings (vacancies and resumes, upserted or closed: the embedder) and scoring (applications and recruiter
+feedback: the scorer). A batch message holds events of one family, under that family's batch key.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from schemas.applications import ApplicationSubmitted, ApplicationWithdrawn
 from schemas.closures import ResumeClosed, VacancyClosed
+from schemas.feedback import FeedbackRecorded
 from schemas.index_updates import IndexUpdate
 from schemas.kinds import Kind
 from schemas.postings import ResumeUpserted, VacancyUpserted
@@ -17,16 +25,38 @@ from schemas.profiles import Education, LanguageSkill, WorkPeriod
 Upsert = VacancyUpserted | ResumeUpserted
 Closure = VacancyClosed | ResumeClosed
 Event = Annotated[Upsert | Closure, Field(discriminator="type")]
+ApplicationEvent = ApplicationSubmitted | ApplicationWithdrawn
+ScoringEvent = ApplicationEvent | FeedbackRecorded
 
 EVENT_TYPES = ("vacancy.upserted", "resume.upserted", "vacancy.closed", "resume.closed")
+SCORING_TYPES = ("application.submitted", "application.withdrawn", "feedback.recorded")
 MAX_BODY_BYTES = 1_048_576
 # A message may carry several events (a JSON array): at most this many, in at most this many bytes.
 MAX_BATCH_EVENTS = 1000
 MAX_BATCH_BODY_BYTES = 16 * MAX_BODY_BYTES
 BATCH_ROUTING_KEY = "batch"
+SCORING_BATCH_ROUTING_KEY = "scoring.batch"
 _BOM = b"\xef\xbb\xbf"
 
-_adapter: TypeAdapter[Upsert | Closure] = TypeAdapter(Event)
+E = TypeVar("E")
+
+
+@dataclass(frozen=True, slots=True)
+class Family(Generic[E]):
+    """The event types one worker consumes, their batch routing key and their validator."""
+
+    types: tuple[str, ...]
+    batch_key: str
+    adapter: TypeAdapter[E]
+
+
+POSTINGS: Family[Upsert | Closure] = Family(EVENT_TYPES, BATCH_ROUTING_KEY, TypeAdapter(Event))
+SCORING: Family[ScoringEvent] = Family(
+    SCORING_TYPES,
+    SCORING_BATCH_ROUTING_KEY,
+    TypeAdapter(Annotated[ScoringEvent, Field(discriminator="type")]),
+)
+_ALL: TypeAdapter[Any] = TypeAdapter(Annotated[Upsert | Closure | ScoringEvent, Field(discriminator="type")])
 # The only names a reason may show as a path: fields of our models (and of the index updates, which share
 # describe_errors).
 _OUR_FIELDS = frozenset(
@@ -36,6 +66,9 @@ _OUR_FIELDS = frozenset(
         ResumeUpserted,
         VacancyClosed,
         ResumeClosed,
+        ApplicationSubmitted,
+        ApplicationWithdrawn,
+        FeedbackRecorded,
         IndexUpdate,
         WorkPeriod,
         Education,
@@ -66,8 +99,14 @@ def kind_of(event: Upsert | Closure) -> Kind:
     return "vacancy" if event.type.startswith("vacancy.") else "resume"
 
 
-def parse_event(body: bytes, *, routing_key: str | None = None, not_after: datetime | None = None) -> Upsert | Closure:
-    """Decode and validate one event; raise :class:`InvalidEvent` with a loggable reason.
+def parse_event(
+    body: bytes,
+    *,
+    routing_key: str | None = None,
+    not_after: datetime | None = None,
+    family: Family[Any] = POSTINGS,
+) -> Any:
+    """Decode and validate one event of ``family``; raise :class:`InvalidEvent` with a loggable reason.
 
     ``routing_key``: the key it was published with, which must name its type (see :func:`parse_events`);
     ``not_after``: the latest ``occurred_at`` accepted (now plus the allowed clock skew).
@@ -75,16 +114,20 @@ def parse_event(body: bytes, *, routing_key: str | None = None, not_after: datet
     body = _without_bom(body)
     if len(body) > MAX_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BODY_BYTES}")
-    _check_key(routing_key, batch=False)
+    _check_key(family, routing_key, batch=False)
     data = _decode(body)
     if not isinstance(data, dict):
         raise InvalidEvent("not_an_object", f"malformed event: expected a JSON object, got {type(data).__name__}")
-    return _validate(data, routing_key, not_after)
+    return _validate(family, data, routing_key, not_after)
 
 
 def parse_events(
-    body: bytes, *, routing_key: str | None = None, not_after: datetime | None = None
-) -> list[Upsert | Closure | InvalidEvent]:
+    body: bytes,
+    *,
+    routing_key: str | None = None,
+    not_after: datetime | None = None,
+    family: Family[Any] = POSTINGS,
+) -> list[Any]:
     """Events of a message: one JSON object, or a JSON array of up to ``MAX_BATCH_EVENTS`` of them.
 
     A producer that has many changes at once sends several per message (far fewer publishes, confirms and
@@ -94,27 +137,28 @@ def parse_events(
 
     The routing key is what bindings route by, so it must tell the truth: a message published under an event
     type holds events of that type only (an element of another type is rejected); ``batch`` may hold any mix;
-    any other key is refused whole. ``routing_key=None`` skips that check (files, tests).
+    any other key is refused whole. ``routing_key=None`` skips that check (files, tests). Elements of
+    another family are rejected: each family has its own worker.
     """
     body = _without_bom(body)
     if body.lstrip()[:1] != b"[":
-        return [parse_event(body, routing_key=routing_key, not_after=not_after)]
+        return [parse_event(body, routing_key=routing_key, not_after=not_after, family=family)]
     if len(body) > MAX_BATCH_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BATCH_BODY_BYTES}")
-    _check_key(routing_key, batch=True)
+    _check_key(family, routing_key, batch=True)
     data = _decode(body)
     if not isinstance(data, list) or not data:
         raise InvalidEvent("not_an_object", "malformed batch: expected a non-empty JSON array of events")
     if len(data) > MAX_BATCH_EVENTS:
         raise InvalidEvent("too_large", f"batch too large: {len(data)} events > {MAX_BATCH_EVENTS}")
-    out: list[Upsert | Closure | InvalidEvent] = []
+    out: list[Any] = []
     for index, element in enumerate(data):
         try:
             if not isinstance(element, dict):
                 raise InvalidEvent(
                     "not_an_object", f"malformed event: expected a JSON object, got {type(element).__name__}"
                 )
-            out.append(_validate(element, routing_key, not_after))
+            out.append(_validate(family, element, routing_key, not_after))
         except InvalidEvent as exc:
             # ensure_ascii: an element may hold strings that are not valid Unicode (a lone surrogate); as
             # escapes they are plain ASCII, and the element reads back exactly as it was sent.
@@ -127,10 +171,10 @@ def _without_bom(body: bytes) -> bytes:
     return body[len(_BOM) :] if body.startswith(_BOM) else body
 
 
-def _check_key(routing_key: str | None, *, batch: bool) -> None:
-    if routing_key is None or routing_key in EVENT_TYPES or (batch and routing_key == BATCH_ROUTING_KEY):
+def _check_key(family: Family[Any], routing_key: str | None, *, batch: bool) -> None:
+    if routing_key is None or routing_key in family.types or (batch and routing_key == family.batch_key):
         return
-    expected = f"one of {', '.join(EVENT_TYPES)}" + (f" or {BATCH_ROUTING_KEY!r}" if batch else "")
+    expected = f"one of {', '.join(family.types)}" + (f" or {family.batch_key!r}" if batch else "")
     raise InvalidEvent("routing_mismatch", f"unknown routing key; publish with {expected}")
 
 
@@ -145,23 +189,24 @@ def _decode(body: bytes) -> Any:
         raise InvalidEvent("malformed_json", "malformed JSON: nested too deeply") from exc
 
 
-def _validate(data: dict[str, Any], routing_key: str | None, not_after: datetime | None) -> Upsert | Closure:
+def _validate(family: Family[E], data: dict[str, Any], routing_key: str | None, not_after: datetime | None) -> E:
     event_type = data.get("type")
-    if event_type not in EVENT_TYPES:
+    if event_type not in family.types:
         # Never echoed: a type field may hold anything, a person's name included.
-        raise InvalidEvent("unknown_type", f"unknown event type; expected one of {', '.join(EVENT_TYPES)}")
-    if routing_key is not None and routing_key != BATCH_ROUTING_KEY and routing_key != event_type:
+        raise InvalidEvent("unknown_type", f"unknown event type; expected one of {', '.join(family.types)}")
+    if routing_key is not None and routing_key != family.batch_key and routing_key != event_type:
         raise InvalidEvent("routing_mismatch", f"a {event_type} event published under the routing key {routing_key}")
     try:
-        event = _adapter.validate_python(data)
+        event = family.adapter.validate_python(data)
     except ValidationError as exc:
         described = describe_errors(exc, tagged=True)
         code = "empty_text" if "empty text" in described else "schema_invalid"
         raise InvalidEvent(code, f"schema-invalid {event_type}: {described}") from exc
     except RecursionError as exc:
         raise InvalidEvent("schema_invalid", f"schema-invalid {event_type}: nested too deeply") from exc
-    if not_after is not None and event.occurred_at > not_after:
-        ahead = (event.occurred_at - not_after).total_seconds()
+    occurred_at: datetime = event.occurred_at  # type: ignore[attr-defined]
+    if not_after is not None and occurred_at > not_after:
+        ahead = (occurred_at - not_after).total_seconds()
         raise InvalidEvent(
             "clock_skew",
             f"occurred_at is {ahead:.0f} s beyond the accepted clock skew into the future: a producer clock is wrong",
@@ -187,8 +232,8 @@ def describe_errors(exc: ValidationError, limit: int = 5, *, tagged: bool = Fals
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema producers validate against before publishing."""
-    schema = _adapter.json_schema()
+    """The JSON Schema producers validate against before publishing: every event type of both families."""
+    schema = _ALL.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "CareerRank event"
     return schema

@@ -372,7 +372,7 @@ MUTANTS = [
     Mutant(
         "routing-key-ignored",
         ENVELOPE,
-        "if routing_key is not None and routing_key != BATCH_ROUTING_KEY and routing_key != event_type:",
+        "if routing_key is not None and routing_key != family.batch_key and routing_key != event_type:",
         "if False:",
         "a body whose type disagrees with its routing key is applied by the body",
         ADMISSION,

@@ -1,4 +1,4 @@
-"""The ``careerrank`` command (also ``python -m workers``): the operator commands, and the two deployables."""
+"""The ``careerrank`` command (also ``python -m workers``): the operator commands, and the deployables."""
 
 import os
 import sys
@@ -15,10 +15,14 @@ from careerrank.cli import main as cli_main
 from workers.bootstrap import run
 from workers.embedder import WORKER as EMBEDDER
 from workers.matcher import WORKER as MATCHER
+from workers.scorer import WORKER as SCORER
 
 DEPLOYABLES = (
     Deployable(EMBEDDER, "run the embedder worker until SIGTERM", partial(run, EMBEDDER)),
     Deployable(MATCHER, "run the matcher worker until SIGTERM", partial(run, MATCHER)),
+    Deployable(
+        SCORER, "run the scorer worker (applications and recruiter feedback) until SIGTERM", partial(run, SCORER)
+    ),
 )
 
 

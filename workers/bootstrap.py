@@ -1,4 +1,4 @@
-"""The two deployables wired: what each opens, in which order, and how it hands it to its handler."""
+"""The deployables wired: what each opens, in which order, and how it hands it to its handler."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from careerrank.encoding import load_encoder, model_id
 from careerrank.messaging import Broker, connect_broker
 from careerrank.observability import PipelineMetrics, serve
 from careerrank.retrieval import gpu_available
+from careerrank.scoring.application_scoring import ApplicationScoring
 from careerrank.settings import Settings
 from careerrank.storage import Database
 from workers.broker_dead_letters import BrokerDeadLetters
@@ -27,6 +28,8 @@ from workers.lifecycle import Service, run_until_signalled
 from workers.matcher import WORKER as MATCHER
 from workers.matcher import Matcher
 from workers.retries import DelayedRetry
+from workers.scorer import WORKER as SCORER
+from workers.scorer import Scorer, sweep
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,34 @@ class MatcherService(Service):
         await _record_broker_dead_letters(self, resources, broker, database)
         log.info("started", extra={"worker": self.name, "index": "gpu" if use_gpu else "cpu"})
         return _consumer(self, broker, database, broker.topology.matcher_queue, self.handler, limits)
+
+
+class ScorerService(Service):
+    name = SCORER
+
+    async def _open(self, resources: AsyncExitStack) -> BatchConsumer[Any, Any]:
+        s = self.settings
+        database = await _database(self, resources)
+        executor = self.compute_thread(resources)
+        async with database.session() as session:
+            # The last reindex's model wins over the configured one, as in the matcher.
+            embedding_model = await session.models.active() or model_id(s.model.name)
+        scoring = ApplicationScoring(database, embedding_model, executor)
+        broker = await _broker(self, resources, s.scorer.prefetch)
+        self.handler = Scorer(s, database, scoring, self.metrics)
+        stop = asyncio.Event()
+        task = asyncio.create_task(sweep(self.handler, s.scorer.sweep_interval_s, stop), name="scoring-sweep")
+
+        async def stop_sweep() -> None:
+            stop.set()
+            await task
+
+        # Registered before the drain, so it runs after it: the sweep stops while the pool is still open.
+        resources.push_async_callback(stop_sweep)
+        limits = BatchLimits(s.scorer.max_batch, s.scorer.max_wait_ms / 1000)
+        await _record_broker_dead_letters(self, resources, broker, database)
+        log.info("started", extra={"worker": self.name, "embedding_model": embedding_model})
+        return _consumer(self, broker, database, broker.topology.scorer_queue, self.handler, limits)
 
 
 async def _database(service: Service, resources: AsyncExitStack) -> Database:
@@ -110,7 +141,9 @@ def build(role: str, settings: Settings, registry: CollectorRegistry | None = No
         return EmbedderService(settings, metrics)
     if role == MATCHER:
         return MatcherService(settings, metrics)
-    raise ValueError(f"unknown worker {role!r}; expected {EMBEDDER} or {MATCHER}")
+    if role == SCORER:
+        return ScorerService(settings, metrics)
+    raise ValueError(f"unknown worker {role!r}; expected {EMBEDDER}, {MATCHER} or {SCORER}")
 
 
 async def run(role: str, settings: Settings) -> None:

@@ -33,8 +33,11 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
     """The command line: the operator commands, and a subcommand to run each of ``deployables``."""
     p = argparse.ArgumentParser(prog="careerrank", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
+    # A deployable named like an operator group ("scorer") runs as that group's ``run`` action.
+    grouped = {d.name: d for d in deployables if d.name in _GROUPS}
     for deployable in deployables:
-        sub.add_parser(deployable.name, help=deployable.help)
+        if deployable.name not in grouped:
+            sub.add_parser(deployable.name, help=deployable.help)
 
     sub.add_parser(
         "demo", help="the main job: start local services, migrate, run both workers, publish the SuperJob sample"
@@ -82,6 +85,20 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
     ev.add_argument("--resumes", type=int, default=1000, help="synthetic set size")
     ev.add_argument("--out", type=Path, default=Path("results/quality"))
 
+    sc = sub.add_parser("scorer", help="train a scoring model on recruiter feedback, list the registry, activate one")
+    # ``careerrank scorer`` alone runs the worker, as ``careerrank embedder`` does.
+    sc_sub = sc.add_subparsers(dest="scorer_action", required="scorer" not in grouped)
+    if "scorer" in grouped:
+        sc_sub.add_parser("run", help=grouped["scorer"].help)
+    tr = sc_sub.add_parser("train", help="train on the decided pairs in PostgreSQL and register a candidate")
+    tr.add_argument("--version", default=None, help="the model's name (default: gbm-<UTC time>)")
+    tr.add_argument("--recall", type=float, default=0.9, help="recall of invited pairs the threshold keeps")
+    tr.add_argument("--no-outlier-filter", action="store_true", help="train on every decision (for comparison)")
+    tr.add_argument("--activate", action="store_true", help="make it the model that serves")
+    act = sc_sub.add_parser("activate", help="make a registered model the one that serves")
+    act.add_argument("version")
+    sc_sub.add_parser("list", help="the registered models, their state and held-out metrics")
+
     dl = sub.add_parser("dead-letters", help="list, show or replay dead letters")
     dl.add_argument("action", choices=["list", "show", "replay"])
     dl.add_argument("ids", nargs="*", type=int)
@@ -97,7 +114,7 @@ def main(argv: Sequence[str] | None = None, deployables: Sequence[Deployable] = 
     command: str = args.command
     try:
         for deployable in deployables:
-            if command == deployable.name:
+            if command == deployable.name and getattr(args, f"{command}_action", None) in (None, "run"):
                 asyncio.run(deployable.run(settings))
                 return 0
         return asyncio.run(_command(command, args, settings)) if command in _ASYNC else _sync_command(command, args)
@@ -107,7 +124,8 @@ def main(argv: Sequence[str] | None = None, deployables: Sequence[Deployable] = 
         return 1
 
 
-_ASYNC = {"migrate", "publish", "reindex", "matches", "dead-letters", "demo"}
+_GROUPS = {"scorer"}
+_ASYNC = {"migrate", "publish", "reindex", "matches", "dead-letters", "demo", "scorer"}
 
 
 def _sync_command(command: str, args: argparse.Namespace) -> int:
@@ -165,6 +183,19 @@ async def _command(command: str, args: argparse.Namespace, settings: Settings) -
         from careerrank.cli.commands import dead_letters_command
 
         return await dead_letters_command(settings, args.action, args.ids, args.all)
+    if command == "scorer":
+        from careerrank.cli import scorer_commands as sc
+
+        if args.scorer_action == "train":
+            outcome: Any = await sc.train_command(
+                settings, args.version, args.recall, not args.no_outlier_filter, args.activate
+            )
+        elif args.scorer_action == "activate":
+            outcome = await sc.activate_command(settings, args.version)
+        else:
+            outcome = await sc.list_command(settings)
+        print(sc.dumps(outcome))
+        return 0
     if command == "demo":
         from careerrank.devtools.demo import run_demo
 

@@ -13,24 +13,33 @@ from tqdm import tqdm
 from careerrank.messaging.connections import connect_broker
 from careerrank.messaging.publishing import persistent_message, publish_windowed
 from careerrank.settings import AmqpSettings
-from schemas import Closure, Upsert
-from schemas.envelope import BATCH_ROUTING_KEY
+from schemas import POSTINGS, SCORING, Closure, ScoringEvent, Upsert
+
+AnyEvent = Upsert | Closure | ScoringEvent
 
 
-def event_message(event: Upsert | Closure) -> tuple[str, aio_pika.Message]:
+def event_message(event: AnyEvent) -> tuple[str, aio_pika.Message]:
     """``(routing key, message)`` of one event: the key is its type."""
     return event.type, persistent_message(event.model_dump_json().encode(), message_id=event.event_id)
 
 
-def batch_message(events: Sequence[Upsert | Closure]) -> tuple[str, aio_pika.Message]:
-    """Several events in one message (a JSON array): one publish, confirm and ack for all of them."""
+def batch_key(event: AnyEvent) -> str:
+    """The batch routing key of the event's family (postings go to the embedder, scoring to the scorer)."""
+    return SCORING.batch_key if event.type in SCORING.types else POSTINGS.batch_key
+
+
+def batch_message(events: Sequence[AnyEvent]) -> tuple[str, aio_pika.Message]:
+    """Several events of one family in one message (a JSON array): one publish, confirm and ack for all."""
+    key = batch_key(events[0])
+    if any(batch_key(e) != key for e in events):
+        raise ValueError("a batch message holds events of one family: postings, or applications and feedback")
     body = b"[" + b",".join(e.model_dump_json().encode() for e in events) + b"]"
-    return BATCH_ROUTING_KEY, persistent_message(body, message_id=f"batch:{events[0].event_id}:{len(events)}")
+    return key, persistent_message(body, message_id=f"batch:{events[0].event_id}:{len(events)}")
 
 
 async def publish_events(
     settings: AmqpSettings,
-    events: Iterable[Upsert | Closure],
+    events: Iterable[AnyEvent],
     progress: tqdm | None = None,
     per_message: int = 1,
 ) -> int:
@@ -68,9 +77,13 @@ async def publish_events(
     return sum(sizes)
 
 
-def _chunked(events: Iterable[Upsert | Closure], size: int) -> Iterator[list[Upsert | Closure]]:
-    chunk: list[Upsert | Closure] = []
+def _chunked(events: Iterable[AnyEvent], size: int) -> Iterator[list[AnyEvent]]:
+    """Chunks of up to ``size`` events, a new one wherever the family changes."""
+    chunk: list[AnyEvent] = []
     for event in events:
+        if chunk and batch_key(chunk[0]) != batch_key(event):
+            yield chunk
+            chunk = []
         chunk.append(event)
         if len(chunk) >= size:
             yield chunk

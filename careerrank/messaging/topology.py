@@ -1,6 +1,7 @@
 """RabbitMQ topology: exchange, queue and binding names, declared idempotently at start-up.
 
-    producers ──► <prefix>.events (topic) ──#──► <prefix>.embedder (quorum)
+    producers ──► <prefix>.events (topic) ──vacancy.*, resume.*, batch──► <prefix>.embedder (quorum)
+    producers ──► <prefix>.events (topic) ──application.*, feedback.*, scoring.batch──► <prefix>.scorer (quorum)
     embedder  ──► <prefix>.internal (direct) ──index.update──► <prefix>.matcher (quorum, single active consumer)
     any worker ─► <prefix>.dead (topic) ──recorded.#──► <prefix>.dead-letters (quorum)
     any worker ─► <worker queue>.retry.<delay>ms (TTL = delay) ──expires──► back to <worker queue>
@@ -27,8 +28,12 @@ from aiormq.abc import FieldTable
 
 from careerrank.errors import TopologyMismatch
 from careerrank.settings import AmqpSettings
+from schemas import POSTINGS, SCORING
 
 INDEX_UPDATE_KEY = "index.update"
+# Each family of events goes to the worker that consumes it (schemas.envelope names the keys).
+EMBEDDER_KEYS = ("vacancy.*", "resume.*", POSTINGS.batch_key)
+SCORER_KEYS = ("application.*", "feedback.*", SCORING.batch_key)
 
 
 def recorded_key(queue: str) -> str:
@@ -71,6 +76,10 @@ class Names:
         return f"{self.prefix}.matcher"
 
     @property
+    def scorer_queue(self) -> str:
+        return f"{self.prefix}.scorer"
+
+    @property
     def dead_queue(self) -> str:
         return f"{self.prefix}.dead-letters"
 
@@ -80,16 +89,16 @@ class Names:
         return f"{self.prefix}.dead-letters.unrecorded"
 
     @property
-    def worker_queues(self) -> tuple[str, str]:
-        return (self.embedder_queue, self.matcher_queue)
+    def worker_queues(self) -> tuple[str, str, str]:
+        return (self.embedder_queue, self.matcher_queue, self.scorer_queue)
 
     def retry_queues(self, worker_queue: str) -> list[str]:
         """The retry queue of each attempt, in order."""
         return [f"{worker_queue}.retry.{ms}ms" for ms in self.retry_delays_ms]
 
     def all_queues(self) -> list[str]:
-        retries = self.retry_queues(self.embedder_queue) + self.retry_queues(self.matcher_queue)
-        return [self.embedder_queue, self.matcher_queue, self.dead_queue, self.unrecorded_queue, *retries]
+        retries = [q for worker in self.worker_queues for q in self.retry_queues(worker)]
+        return [*self.worker_queues, self.dead_queue, self.unrecorded_queue, *retries]
 
     def all_exchanges(self) -> list[str]:
         return [self.events, self.internal, self.dead]
@@ -102,6 +111,7 @@ class Topology:
     dead: AbstractExchange
     embedder_queue: AbstractQueue
     matcher_queue: AbstractQueue
+    scorer_queue: AbstractQueue
     dead_queue: AbstractQueue
     unrecorded_queue: AbstractQueue
 
@@ -134,7 +144,16 @@ async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) 
     embedder_queue = await channel.declare_queue(
         names.embedder_queue, arguments=worker_args(names.embedder_queue), durable=True
     )
-    await embedder_queue.bind(events, routing_key="#")
+    # Deployments before the scorer bound everything ("#"); that binding would hand scoring events to the
+    # embedder, so it goes (unbinding what is not bound is a no-op).
+    await embedder_queue.unbind(events, routing_key="#")
+    for key in EMBEDDER_KEYS:
+        await embedder_queue.bind(events, routing_key=key)
+    scorer_queue = await channel.declare_queue(
+        names.scorer_queue, arguments=worker_args(names.scorer_queue), durable=True
+    )
+    for key in SCORER_KEYS:
+        await scorer_queue.bind(events, routing_key=key)
     # One matcher owns the index at a time; a second replica waits as a standby and rebuilds its index
     # from PostgreSQL when it takes over (it finds the lists' generation moved on).
     matcher_args = {**worker_args(names.matcher_queue), "x-single-active-consumer": True}
@@ -145,7 +164,7 @@ async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) 
     await dead_queue.bind(dead, routing_key="recorded.#")
     unrecorded_queue = await channel.declare_queue(names.unrecorded_queue, arguments=quorum, durable=True)
     await unrecorded_queue.bind(dead, routing_key="unrecorded.#")
-    for worker_queue in (names.embedder_queue, names.matcher_queue):
+    for worker_queue in names.worker_queues:
         for retry_queue, ms in zip(names.retry_queues(worker_queue), names.retry_delays_ms, strict=True):
             # Published to through the default exchange; expired messages go back the same way.
             retry_args: FieldTable = {
@@ -155,7 +174,7 @@ async def _declare(channel: AbstractChannel, names: Names, delivery_limit: int) 
                 "x-dead-letter-routing-key": worker_queue,
             }
             await channel.declare_queue(retry_queue, arguments=retry_args, durable=True)
-    return Topology(events, internal, dead, embedder_queue, matcher_queue, dead_queue, unrecorded_queue)
+    return Topology(events, internal, dead, embedder_queue, matcher_queue, scorer_queue, dead_queue, unrecorded_queue)
 
 
 async def delete_topology(channel: AbstractChannel, names: Names) -> None:

@@ -79,6 +79,21 @@ class PipelineMetrics:
             ["worker", "start"],
             registry=registry,
         )
+        self.applications_scored = Counter(
+            "careerrank_applications_scored_total",
+            "Applications scored and stored, by how: model (the active model) or cosine (none is active).",
+            ["how"],
+            registry=registry,
+        )
+        self.feedback = Counter(
+            "careerrank_feedback_total", "Recruiter feedback recorded, by decision.", ["decision"], registry=registry
+        )
+        self.scoring_model = Gauge(
+            "careerrank_scoring_model_info",
+            "1 for the scoring model the scorer serves (label: its version, or cosine).",
+            ["version"],
+            registry=registry,
+        )
         self.reconnects = Counter(
             "careerrank_reconnects_total",
             "Connections re-established after a loss.",

@@ -19,13 +19,16 @@ from asyncpg.transaction import Transaction
 from careerrank.backoff import until_available
 from careerrank.errors import unavailable_on
 from careerrank.settings import PostgresSettings
+from careerrank.storage.applications import Applications
 from careerrank.storage.dead_letters import DeadLetters
 from careerrank.storage.delivery_trials import DeliveryTrials
 from careerrank.storage.embeddings import Embeddings
 from careerrank.storage.event_log import EventLog
+from careerrank.storage.feedback import Feedback
 from careerrank.storage.items import Items
 from careerrank.storage.lists import Lists
 from careerrank.storage.model_state import ModelState
+from careerrank.storage.scoring_models import ScoringModels
 
 # OSError covers refused and reset connections and timeouts (TimeoutError is one).
 OUTAGES: tuple[type[BaseException], ...] = (
@@ -49,6 +52,9 @@ class Session:
         self.models = ModelState(conn)
         self.dead_letters = DeadLetters(conn)
         self.trials = DeliveryTrials(conn)
+        self.feedback = Feedback(conn)
+        self.applications = Applications(conn)
+        self.scoring_models = ScoringModels(conn)
 
     def transaction(self, **options: Any) -> Transaction:
         """A transaction on this session's connection (``isolation``, ``readonly`` as asyncpg takes them)."""

@@ -157,6 +157,16 @@ class Items:
         )
         return {r["id"]: Profile(json.loads(r["profile"]), r["employer_id"]) for r in rows}
 
+    async def postings(self, kind: Kind, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Everything the scorer reads of these items (open or not): text, salary, place, experience, profile."""
+        rows = await self._conn.fetch(
+            f"""SELECT id, version, status, title, body, skills, salary_from, salary_to, currency, city,
+                       experience_years, language, profile, {_EMPLOYER_SQL[kind].read}
+                  FROM {TABLES[kind]} WHERE id = ANY($1::text[])""",
+            list(ids),
+        )
+        return [{**dict(r), "skills": list(r["skills"]), "profile": json.loads(r["profile"])} for r in rows]
+
     async def close(self, kind: Kind, events: Sequence[Closure]) -> set[str]:
         """Mark items closed; return the ids closed.
 

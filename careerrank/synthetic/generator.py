@@ -2,7 +2,8 @@
 
 Every item draws from its own ``random.Random`` seeded by ``(seed, kind, index)``: output is the same on
 every run and machine, needs no global random state, streams in constant memory, and the first ``n`` items
-do not depend on how many more are asked for.
+do not depend on how many more are asked for. The structured fields of schema version 2 come from
+:mod:`careerrank.synthetic.profiles`, drawn from streams of their own so that the older fields stay as they were.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from careerrank.synthetic.professions import BY_KEY, PROFESSIONS, Profession
+from careerrank.synthetic.profiles import JobRecorder, resume_profile, vacancy_profile
 from careerrank.synthetic.texts import Writer
 from schemas import ResumeUpserted, VacancyUpserted
 
@@ -138,6 +140,7 @@ def vacancy(seed: int, index: int, english_share: float = 0.2) -> tuple[VacancyU
         city=city.field,
         experience_years=required,
         language="en" if english else "ru",
+        **vacancy_profile(seed, index, profession, level.name, city.field, english),
     )
     return event, Label("vacancy", item_id, profession.key, level.name)
 
@@ -146,7 +149,7 @@ def resume(seed: int, index: int, english_share: float = 0.2) -> tuple[ResumeUps
     """The ``index``-th synthetic resume of ``seed``."""
     rng = random.Random(f"careerrank-synthetic:{seed}:resume:{index}")
     profession, level, city, english = _draw(rng, english_share)
-    writer = Writer(rng, english)
+    writer = JobRecorder(rng, english)  # draws what a Writer draws, and keeps the jobs for the work history
     years = round(rng.uniform(*level.actual), 1)
     # Career changers and generalists: some resumes carry a neighbouring profession's skills and jobs.
     neighbour = BY_KEY[rng.choice(profession.neighbours)] if rng.random() < 0.3 else None
@@ -169,6 +172,7 @@ def resume(seed: int, index: int, english_share: float = 0.2) -> tuple[ResumeUps
         city=city.field if rng.random() < 0.95 else None,
         experience_years=years if rng.random() < 0.92 else None,
         language="en" if english else "ru",
+        **resume_profile(seed, index, profession, city.field, years, english, writer.jobs),
     )
     return event, Label("resume", item_id, profession.key, level.name)
 

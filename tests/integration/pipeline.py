@@ -341,10 +341,10 @@ class Workers:
 
 
 @contextmanager
-def running(settings: Settings, logs: Path) -> Iterator[Workers]:
+def running(settings: Settings, logs: Path, roles: tuple[str, ...] = ("embedder", "matcher")) -> Iterator[Workers]:
     workers = Workers(settings, logs)
-    workers.start("embedder")
-    workers.start("matcher")
+    for role in roles:
+        workers.start(role)
     try:
         yield workers
     finally:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from careerrank.ingest import read_events
-from careerrank.synthetic import Label, generate, professions, write_dataset
+from careerrank.synthetic import Label, generate, professions, resume, vacancy, write_dataset
 from careerrank.synthetic.professions import BY_KEY
 from schemas import ResumeUpserted, Upsert, VacancyUpserted, parse_event
 
@@ -141,3 +142,78 @@ def test_write_dataset_is_readable_by_sources(tmp_path: Path) -> None:
     assert events == [event for event, _ in generate(40, 20, seed=5)]
     assert [label["id"] for label in labels] == [event.id for event in events]
     assert set(labels[0]) == {"kind", "id", "profession", "seniority"}
+
+
+def _month(text: str) -> int:
+    return int(text[:4]) * 12 + int(text[5:7]) - 1
+
+
+def _old_fields_digest(seed: int, english_share: float) -> str:
+    lines = []
+    for index in range(50):
+        for make in (vacancy, resume):
+            event, label = make(seed, index, english_share)
+            old = event.model_dump(mode="json", exclude=set(event.VERSION_2_FIELDS))
+            lines += [json.dumps(old, sort_keys=True, ensure_ascii=False), json.dumps(label.as_dict(), sort_keys=True)]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def test_fields_of_version_1_are_as_before_the_structured_fields() -> None:
+    # Taken from the generator before it produced any version 2 field: titles, texts, skills, salaries, cities
+    # and experience must not move when a structured field is added or changed (quality results depend on them).
+    assert _old_fields_digest(0, 0.2) == "aae21244f9fb7213"
+    assert _old_fields_digest(3, 0.5) == "19c5eeb4d716c253"
+
+
+def test_structured_fields_are_set_and_round_trip(sample: list[tuple[Upsert, Label]]) -> None:
+    vacancies = [(e, lab) for e, lab in sample if isinstance(e, VacancyUpserted)]
+    resumes = [e for e, _ in sample if isinstance(e, ResumeUpserted)]
+    for event, _ in sample:
+        assert event.schema_version == 2
+        assert parse_event(event.model_dump_json().encode()) == event
+    assert all(e.employer_id and e.employer_id.startswith("syn-e-0-") for e, _ in vacancies)
+    assert all(e.remote is True for e, _ in vacancies if e.city is None)
+    assert 0.2 < sum(e.required_education is not None for e, _ in vacancies) / len(vacancies) < 0.5
+    it_english = [
+        any(s.code == "en" for s in e.required_languages) for e, lab in vacancies if BY_KEY[lab.profession].it
+    ]
+    assert 0.25 < sum(it_english) / len(it_english) < 0.7
+    assert any(e.employment for e, _ in vacancies) and any(e.schedule for e, _ in vacancies)
+    assert all(1 <= len(e.work_history) <= 5 for e in resumes)
+    assert 0.8 < sum(bool(e.education) for e in resumes) / len(resumes) < 0.97
+    assert 0.8 < sum(bool(e.languages) for e in resumes) / len(resumes) <= 1
+    assert {e.relocation for e in resumes} == {None, False, True}
+    assert 0.5 < sum(e.age is not None for e in resumes) / len(resumes) < 0.8
+    assert 0.4 < sum(e.gender is not None for e in resumes) / len(resumes) < 0.7
+    assert all(18 <= e.age <= 70 for e in resumes if e.age is not None)
+
+
+def test_several_vacancies_per_employer() -> None:
+    employers = Counter(vacancy(0, index)[0].employer_id for index in range(2000))
+    assert 300 <= len(employers) <= 500
+    assert max(employers.values()) <= 12
+    assert sum(count >= 3 for count in employers.values()) > 0.6 * len(employers)
+
+
+def test_work_history_is_consistent(sample: list[tuple[Upsert, Label]]) -> None:
+    job_line = re.compile(r" — .+, \d+ (year|years|год|года|лет): ", re.MULTILINE)
+    described = 0
+    for event, _ in sample:
+        if not isinstance(event, ResumeUpserted):
+            continue
+        history = event.work_history
+        for newer, older in itertools.pairwise(history):
+            assert older.end is not None and _month(older.end) < _month(newer.start), history
+        for period in history:
+            assert period.end is None or period.start <= period.end <= "2024-01", period
+            assert period.position and period.employer and period.duties
+        assert all(p.end is not None for p in history[1:])
+        worked = sum((_month(p.end) if p.end else 2024 * 12) - _month(p.start) + 1 for p in history)
+        if event.experience_years is not None:
+            assert worked == max(1, round(event.experience_years * 12)), (event.experience_years, history)
+        if job_line.search(event.text):
+            described += 1
+            # The work history is the jobs the text already tells about.
+            for period in history:
+                assert f"{period.position} — {period.employer}, " in event.text, (period, event.text)
+    assert described > 200

@@ -1,0 +1,1 @@
+"""The learned scorer: pair features, the gradient-boosted model, its training and explanations."""

@@ -1,0 +1,153 @@
+"""Explanations in words: the features that moved a pair's score most, from the model's own contributions.
+
+Each stored match and application keeps its few strongest reasons for and against (exact SHAP values of the
+trees, in log-odds), worded in English and Russian for the recruiter ("salary inside the range", "missing
+skills: Kubernetes, Go"). Computed for what is stored, not for every pair scored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from careerrank.scoring.features import INDEX, NAMES
+from careerrank.scoring.postings import Posting, skill_key
+
+MIN_EFFECT = 0.05  # log-odds; smaller pushes are noise, not reasons
+FOR, AGAINST = 3, 2
+
+Words = tuple[str, str]  # (English, Russian)
+_Phrase = Callable[[float, Posting, Posting], Words | None]
+
+
+def _high_low(high: Words, low: Words, cut: float = 0.3) -> _Phrase:
+    return lambda value, _v, _r: high if value >= cut else low
+
+
+def _yes_no(yes: Words, no: Words) -> _Phrase:
+    return lambda value, _v, _r: yes if value >= 0.5 else no
+
+
+def _missing_skills(value: float, vacancy: Posting, resume: Posting) -> Words | None:
+    have = {skill_key(s) for s in resume.skills}
+    missing = [s for s in vacancy.skills if skill_key(s) not in have][:4]
+    if not missing:
+        return ("has every listed skill", "есть все указанные навыки")
+    listed = ", ".join(missing)
+    return (f"missing skills: {listed}", f"нет навыков: {listed}")
+
+
+def _matched_skills(value: float, vacancy: Posting, resume: Posting) -> Words | None:
+    have = {skill_key(s) for s in resume.skills}
+    matched = [s for s in vacancy.skills if skill_key(s) in have][:4]
+    if not matched:
+        return ("none of the listed skills", "нет ни одного из указанных навыков")
+    listed = ", ".join(matched)
+    return (f"has skills: {listed}", f"есть навыки: {listed}")
+
+
+def _experience(value: float, vacancy: Posting, resume: Posting) -> Words | None:
+    if math.isnan(value):
+        return None
+    if value >= 0:
+        return ("has the experience asked for", "опыт соответствует требованию")
+    return (f"{-value:.1f} years less experience than asked", f"опыта на {-value:.1f} г. меньше требуемого")
+
+
+PHRASES: dict[str, _Phrase] = {
+    "cosine": _high_low(("texts close in meaning", "тексты близки по смыслу"), ("texts far apart", "тексты далеки")),
+    "title_vs_title": _high_low(
+        ("position sought matches the title", "желаемая должность совпадает с вакансией"),
+        ("position sought differs from the title", "желаемая должность не совпадает с вакансией"),
+    ),
+    "title_vs_past_positions": _high_low(
+        ("title close to past positions", "вакансия близка к прошлым должностям"),
+        ("title unlike past positions", "вакансия не похожа на прошлые должности"),
+    ),
+    "title_vs_last_position": _high_low(
+        ("title close to the last position", "вакансия близка к последней должности"),
+        ("title unlike the last position", "вакансия не похожа на последнюю должность"),
+    ),
+    "requirements_vs_skills": _high_low(
+        ("skills fit the requirements", "навыки подходят под требования"),
+        ("skills far from the requirements", "навыки далеки от требований"),
+    ),
+    "duties_vs_past_duties": _high_low(
+        ("has done these duties before", "выполнял похожие обязанности"),
+        ("past duties differ", "прошлые обязанности другие"),
+    ),
+    "skills_missing": _missing_skills,
+    "skills_matched": _matched_skills,
+    "skills_matched_share": _matched_skills,
+    "salary_inside_range": _yes_no(
+        ("salary inside the range", "зарплатные ожидания в вилке"),
+        ("salary outside the range", "зарплатные ожидания вне вилки"),
+    ),
+    "salary_above_top": _high_low(
+        ("asks more than the range", "просит больше вилки"), ("salary not above the range", "не выше вилки"), 0.05
+    ),
+    "salary_below_bottom": _high_low(
+        ("asks less than the range", "просит меньше вилки"), ("salary not below the range", "не ниже вилки"), 0.05
+    ),
+    "experience_gap": _experience,
+    "experience_met": _experience,
+    "months_at_last_job": lambda value, _v, _r: (
+        None if math.isnan(value) else (f"{value:.0f} months at the last job", f"{value:.0f} мес. на последнем месте")
+    ),
+    "average_tenure": lambda value, _v, _r: (
+        None
+        if math.isnan(value)
+        else (f"about {value:.0f} months per job", f"в среднем {value:.0f} мес. на одном месте")
+    ),
+    "position_is_new": _yes_no(
+        ("a new position for the candidate", "новая для кандидата должность"),
+        ("has held such a position", "уже работал на такой должности"),
+    ),
+    "same_city": _yes_no(("same city", "тот же город"), ("another city", "другой город")),
+    "location_fit": _yes_no(
+        ("location fits (city, remote or relocation)", "подходит по месту работы"),
+        ("location does not fit", "не подходит по месту работы"),
+    ),
+    "languages_met_share": _high_low(
+        ("speaks the languages asked", "владеет нужными языками"),
+        ("lacks a language asked", "не хватает нужного языка"),
+        0.99,
+    ),
+    "education_met": _yes_no(
+        ("education as asked", "образование соответствует"), ("education below what is asked", "образование ниже")
+    ),
+    "employment_fit": _yes_no(
+        ("employment type fits", "подходит тип занятости"), ("employment type differs", "другой тип занятости")
+    ),
+    "schedule_fit": _yes_no(("schedule fits", "подходит график"), ("schedule differs", "другой график")),
+}
+
+
+def explain(contributions: np.ndarray, features: np.ndarray, vacancy: Posting, resume: Posting) -> list[dict[str, Any]]:
+    """The strongest reasons for (up to 3) and against (up to 2) one pair, strongest first."""
+    order = np.argsort(-np.abs(contributions))
+    reasons: list[dict[str, Any]] = []
+    counts = {"+": 0, "-": 0}
+    seen: set[str] = set()
+    for j in order:
+        effect = float(contributions[j])
+        if abs(effect) < MIN_EFFECT:
+            break
+        name = NAMES[j]
+        sign = "+" if effect > 0 else "-"
+        limit = FOR if sign == "+" else AGAINST
+        phrase = PHRASES.get(name)
+        if counts[sign] >= limit or phrase is None:
+            continue
+        words = phrase(float(features[INDEX[name]]), vacancy, resume)
+        if words is None or words[0] in seen:
+            continue
+        seen.add(words[0])
+        counts[sign] += 1
+        reasons.append({"feature": name, "effect": round(effect, 3), "en": words[0], "ru": words[1]})
+        if counts["+"] >= FOR and counts["-"] >= AGAINST:
+            break
+    return reasons

@@ -1,0 +1,89 @@
+"""Benchmark of the learned scorer, in process (no services): training, and scoring 100 candidates of one item.
+
+Prints JSON. ``warm``: the candidates' texts were lemmatised and vectorised when they arrived (what the scorer
+worker keeps per posting version), so a request pays for the comparisons, the trees and the explanations of
+the ten rows stored; ``cold``: the same with nothing cached.
+
+    .venv/bin/python scripts/bench_scorer.py [--vacancies 1500 --resumes 1200 --model hashing-256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from careerrank.encoding import build_encoder, parse_model_name
+from careerrank.evaluation.scorer import prepare, train_on
+from careerrank.scoring.pair_scorer import PairScorer
+from careerrank.settings import ModelSettings
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--vacancies", type=int, default=1500)
+    p.add_argument("--resumes", type=int, default=1200)
+    p.add_argument("--model", default="hashing-256")
+    p.add_argument("--requests", type=int, default=200)
+    args = p.parse_args()
+    started = time.perf_counter()
+    run = prepare(build_encoder(parse_model_name(args.model), ModelSettings()), 0, args.vacancies, args.resumes)
+    prepared_s = time.perf_counter() - started
+    started = time.perf_counter()
+    model, metrics = train_on(run)
+    trained_s = time.perf_counter() - started
+    vacancies = [p for (kind, _), p in run.postings.items() if kind == "vacancy"]
+    resumes = [p for (kind, _), p in run.postings.items() if kind == "resume"]
+    rng = np.random.default_rng(0)
+
+    def request(scorer: PairScorer) -> float:
+        vacancy = vacancies[int(rng.integers(len(vacancies)))]
+        chosen = [resumes[i] for i in rng.choice(len(resumes), 100, replace=False)]
+        cosine = np.array([run.vectors[("vacancy", vacancy.id)] @ run.vectors[("resume", r.id)] for r in chosen])
+        t = time.perf_counter()
+        scored = scorer.score([vacancy] * 100, chosen, cosine.astype(np.float32))
+        top = np.argsort(-scored.scores)[:10]
+        top_rows = type(scored)(scored.scores[top], scored.suitable[top], scored.features[top])
+        scorer.explain(top_rows, [vacancy] * 10, [chosen[i] for i in top])
+        return (time.perf_counter() - t) * 1000
+
+    cold = [request(PairScorer(model)) for _ in range(20)]
+    warm_scorer = PairScorer(model)
+    for posting in [*vacancies, *resumes]:
+        warm_scorer.builder.prepared(posting)
+    warm = [request(warm_scorer) for _ in range(args.requests)]
+
+    def summary(ms: list[float]) -> dict[str, float]:
+        ordered = sorted(ms)
+        return {
+            "p50_ms": round(statistics.median(ordered), 2),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
+            "mean_ms": round(statistics.fmean(ordered), 2),
+        }
+
+    print(
+        json.dumps(
+            {
+                "machine": {"cpu": platform.processor() or platform.machine(), "python": platform.python_version()},
+                "data": {"vacancies": args.vacancies, "resumes": args.resumes, "decisions": len(run.pairs)},
+                "embedding_model": args.model,
+                "prepare_s": round(prepared_s, 2),
+                "train_s": round(trained_s, 2),
+                "held_out": metrics["held_out"],
+                "cosine_alone": metrics["cosine_alone"],
+                "without_filter": metrics["without_filter"],
+                "threshold": metrics["threshold"],
+                "score_100_candidates_top10_explained": {"warm": summary(warm), "cold": summary(cold)},
+                "bar_ms": 5.0,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

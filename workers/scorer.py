@@ -1,0 +1,142 @@
+"""Scorer: applications and recruiter feedback in; feedback kept, applications scored and stored.
+
+Per micro-batch: decode (invalid → dead letter), drop redeliveries (the scorer's event log), then in one
+transaction store the feedback rows, apply submissions and withdrawals by version, and log the events; ack
+after. The applications of the vacancies touched are then scored (see
+:mod:`careerrank.scoring.application_scoring`). A sweep, run every ``sweep_interval_s`` beside the consume
+loop, scores what could not be scored then (an item or its vector came later), what an item's update made
+stale, and everything after another model is activated. A crash between the commit and the scoring loses
+nothing: the sweep finds those applications pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aio_pika.abc import AbstractIncomingMessage
+
+from careerrank.errors import InvalidMessage, TransientError
+from careerrank.messaging import Names
+from careerrank.observability import PipelineMetrics
+from careerrank.scoring.application_scoring import ApplicationScoring
+from careerrank.settings import Settings
+from careerrank.storage import Database
+from schemas import SCORING, ApplicationEvent, FeedbackRecorded, InvalidEvent, ScoringEvent, parse_events
+from workers.dead_letters import RejectedPart
+from workers.handler import Decoded
+
+log = logging.getLogger(__name__)
+
+WORKER = "scorer"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringBatch:
+    feedback: list[FeedbackRecorded]
+    applications: list[ApplicationEvent]
+
+
+class Scorer:
+    """The scorer's batch handler (see :class:`workers.consumer.BatchConsumer`)."""
+
+    def __init__(
+        self, settings: Settings, database: Database, scoring: ApplicationScoring, metrics: PipelineMetrics
+    ) -> None:
+        self._settings = settings
+        self._database = database
+        self.scoring = scoring
+        self._metrics = metrics
+        self._events_exchange = Names.of(settings.amqp).events
+
+    def decode(self, message: AbstractIncomingMessage) -> Decoded[list[ScoringEvent]]:
+        from_producer = message.exchange == self._events_exchange
+        not_after = datetime.now(UTC) + timedelta(seconds=self._settings.scorer.max_clock_skew_s)
+        try:
+            parsed = parse_events(
+                message.body,
+                routing_key=message.routing_key if from_producer else None,
+                not_after=not_after,
+                family=SCORING,
+            )
+        except InvalidEvent as exc:
+            raise InvalidMessage(exc.code, exc.reason) from exc
+        events: list[ScoringEvent] = []
+        rejected: list[RejectedPart] = []
+        for index, event in enumerate(parsed):
+            if isinstance(event, InvalidEvent):
+                body = event.body if event.body is not None else message.body
+                rejected.append(RejectedPart(index, body, InvalidMessage(event.code, event.reason)))
+            else:
+                events.append(event)
+        return Decoded(events, tuple(rejected))
+
+    async def prepare(self, batch: list[list[ScoringEvent]]) -> ScoringBatch:
+        unique: dict[str, ScoringEvent] = {}
+        for events in batch:
+            for event in events:
+                unique.setdefault(event.event_id, event)
+        async with self._database.session() as session:
+            done = await session.scoring_models.processed(list(unique))
+        self._metrics.events.labels(WORKER, "duplicate").inc(len(done))
+        fresh = [e for e in unique.values() if e.event_id not in done]
+        return ScoringBatch(
+            [e for e in fresh if isinstance(e, FeedbackRecorded)],
+            [e for e in fresh if not isinstance(e, FeedbackRecorded)],
+        )
+
+    async def commit(self, prepared: ScoringBatch) -> None:
+        async with self._database.transaction() as session:
+            # A commit retried after it went through finds its events logged: nothing is applied twice.
+            done = await session.scoring_models.processed(
+                [e.event_id for e in (*prepared.feedback, *prepared.applications)]
+            )
+            feedback = [e for e in prepared.feedback if e.event_id not in done]
+            applications = [e for e in prepared.applications if e.event_id not in done]
+            if feedback:
+                await session.feedback.record(feedback)
+            applied = await session.applications.apply(applications) if applications else set()
+            await session.scoring_models.record(
+                [(e.event_id, e.type, "applied") for e in feedback]
+                + [(e.event_id, e.type, "applied" if e.event_id in applied else "stale") for e in applications]
+            )
+        for event in feedback:
+            self._metrics.feedback.labels(event.decision).inc()
+        self._metrics.events.labels(WORKER, "applied").inc(len(feedback) + len(applied))
+        self._metrics.events.labels(WORKER, "stale").inc(len(applications) - len(applied))
+        touched = sorted({e.vacancy_id for e in applications if e.event_id in applied})
+        if touched:
+            try:
+                await self.score(touched)
+            except Exception as exc:
+                # The events are committed; the sweep scores these applications when it can. A failing model
+                # must not send valid applications to the dead-letter queue.
+                log.warning("scoring deferred to the sweep", extra={"worker": WORKER, "error": type(exc).__name__})
+
+    async def score(self, vacancies: list[str] | None = None) -> int:
+        """Score pending applications (of ``vacancies``, or any); return how many were stored."""
+        before = self.scoring.model_version
+        stored = await self.scoring.score_pending(vacancies, self._settings.scorer.sweep_vacancies)
+        version = self.scoring.model_version
+        if version != before:
+            self._metrics.scoring_model.clear()
+        self._metrics.scoring_model.labels(version).set(1)
+        self._metrics.applications_scored.labels("cosine" if version == "cosine" else "model").inc(stored)
+        return stored
+
+
+async def sweep(scorer: Scorer, interval_s: float, stop: asyncio.Event) -> None:
+    """Score what is pending, every ``interval_s``, until ``stop`` is set (see the module docstring)."""
+    while not stop.is_set():
+        try:
+            while not stop.is_set() and await scorer.score() > 0:
+                pass
+        except TransientError as exc:
+            log.warning("scoring sweep waits for a service", extra={"worker": WORKER, "reason": str(exc)})
+        except Exception:
+            log.exception("scoring sweep failed; trying again", extra={"worker": WORKER})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
