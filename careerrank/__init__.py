@@ -51,6 +51,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "generate": ("careerrank.synthetic", "generate"),
     "vacancy": ("careerrank.synthetic", "vacancy"),
     "resume": ("careerrank.synthetic", "resume"),
+    "simulate": ("careerrank.synthetic", "simulate"),
+    # the learned scorer
+    "build_encoder": ("careerrank.encoding", "build_encoder"),
+    "parse_model_name": ("careerrank.encoding", "parse_model_name"),
+    "prepare_simulated_training": ("careerrank.evaluation.scorer", "prepare"),
+    "train_on_simulation": ("careerrank.evaluation.scorer", "train_on"),
+    "PairScorer": ("careerrank.scoring.pair_scorer", "PairScorer"),
     # RabbitMQ
     "Names": ("careerrank.messaging", "Names"),
     "connect_broker": ("careerrank.messaging", "connect_broker"),

@@ -114,6 +114,8 @@ class ScorerSettings(BaseModel):
     # replaced; new applications are scored in their own batch without waiting for it.
     sweep_interval_s: float = Field(default=1.0, gt=0)
     sweep_vacancies: int = Field(default=200, ge=1, description="Vacancies rescored per sweep transaction.")
+    shown_top: int = Field(default=10, ge=1, le=100, description="Rows of a recruiter's list, ranked by the model.")
+    rank_batch: int = Field(default=2000, ge=1, description="Changed lists ranked per transaction.")
 
 
 class ReindexSettings(BaseModel):

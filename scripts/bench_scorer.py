@@ -17,10 +17,14 @@ import time
 
 import numpy as np
 
-from careerrank.encoding import build_encoder, parse_model_name
-from careerrank.evaluation.scorer import prepare, train_on
-from careerrank.scoring.pair_scorer import PairScorer
-from careerrank.settings import ModelSettings
+from careerrank import (
+    ModelSettings,
+    PairScorer,
+    build_encoder,
+    parse_model_name,
+    prepare_simulated_training,
+    train_on_simulation,
+)
 
 
 def main() -> None:
@@ -31,10 +35,12 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=200)
     args = p.parse_args()
     started = time.perf_counter()
-    run = prepare(build_encoder(parse_model_name(args.model), ModelSettings()), 0, args.vacancies, args.resumes)
+    run = prepare_simulated_training(
+        build_encoder(parse_model_name(args.model), ModelSettings()), 0, args.vacancies, args.resumes
+    )
     prepared_s = time.perf_counter() - started
     started = time.perf_counter()
-    model, metrics = train_on(run)
+    model, metrics = train_on_simulation(run)
     trained_s = time.perf_counter() - started
     vacancies = [p for (kind, _), p in run.postings.items() if kind == "vacancy"]
     resumes = [p for (kind, _), p in run.postings.items() if kind == "resume"]

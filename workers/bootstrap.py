@@ -14,7 +14,9 @@ from careerrank.encoding import load_encoder, model_id
 from careerrank.messaging import Broker, connect_broker
 from careerrank.observability import PipelineMetrics, serve
 from careerrank.retrieval import gpu_available
+from careerrank.scoring.active_model import ActiveModel
 from careerrank.scoring.application_scoring import ApplicationScoring
+from careerrank.scoring.list_ranking import ListRanking
 from careerrank.settings import Settings
 from careerrank.storage import Database
 from workers.broker_dead_letters import BrokerDeadLetters
@@ -82,9 +84,11 @@ class ScorerService(Service):
         async with database.session() as session:
             # The last reindex's model wins over the configured one, as in the matcher.
             embedding_model = await session.models.active() or model_id(s.model.name)
-        scoring = ApplicationScoring(database, embedding_model, executor)
+        active = ActiveModel(executor)
+        scoring = ApplicationScoring(database, embedding_model, active)
+        ranking = ListRanking(database, active, s.scorer.shown_top)
         broker = await _broker(self, resources, s.scorer.prefetch)
-        self.handler = Scorer(s, database, scoring, self.metrics)
+        self.handler = Scorer(s, database, scoring, ranking, self.metrics)
         stop = asyncio.Event()
         task = asyncio.create_task(sweep(self.handler, s.scorer.sweep_interval_s, stop), name="scoring-sweep")
 

@@ -1,4 +1,4 @@
-"""Scorer: applications and recruiter feedback in; feedback kept, applications scored and stored.
+"""Scorer: applications and recruiter feedback in; feedback kept, applications scored, lists ranked.
 
 Per micro-batch: decode (invalid → dead letter), drop redeliveries (the scorer's event log), then in one
 transaction store the feedback rows, apply submissions and withdrawals by version, and log the events; ack
@@ -6,7 +6,8 @@ after. The applications of the vacancies touched are then scored (see
 :mod:`careerrank.scoring.application_scoring`). A sweep, run every ``sweep_interval_s`` beside the consume
 loop, scores what could not be scored then (an item or its vector came later), what an item's update made
 stale, and everything after another model is activated. A crash between the commit and the scoring loses
-nothing: the sweep finds those applications pending.
+nothing: the sweep finds those applications pending. The same sweep ranks the lists the matcher changed
+(:mod:`careerrank.scoring.list_ranking`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from careerrank.errors import InvalidMessage, TransientError
 from careerrank.messaging import Names
 from careerrank.observability import PipelineMetrics
 from careerrank.scoring.application_scoring import ApplicationScoring
+from careerrank.scoring.list_ranking import ListRanking
 from careerrank.settings import Settings
 from careerrank.storage import Database
 from schemas import SCORING, ApplicationEvent, FeedbackRecorded, InvalidEvent, ScoringEvent, parse_events
@@ -44,11 +46,17 @@ class Scorer:
     """The scorer's batch handler (see :class:`workers.consumer.BatchConsumer`)."""
 
     def __init__(
-        self, settings: Settings, database: Database, scoring: ApplicationScoring, metrics: PipelineMetrics
+        self,
+        settings: Settings,
+        database: Database,
+        scoring: ApplicationScoring,
+        ranking: ListRanking,
+        metrics: PipelineMetrics,
     ) -> None:
         self._settings = settings
         self._database = database
         self.scoring = scoring
+        self.ranking = ranking
         self._metrics = metrics
         self._events_exchange = Names.of(settings.amqp).events
 
@@ -127,12 +135,18 @@ class Scorer:
         self._metrics.applications_scored.labels("cosine" if version == "cosine" else "model").inc(stored)
         return stored
 
+    async def rank(self) -> int:
+        """Rank the lists the matcher changed (one round); return how many were written or dropped."""
+        done = await self.ranking.rank_changed(self._settings.scorer.rank_batch)
+        self._metrics.lists_ranked.inc(done)
+        return done
+
 
 async def sweep(scorer: Scorer, interval_s: float, stop: asyncio.Event) -> None:
-    """Score what is pending, every ``interval_s``, until ``stop`` is set (see the module docstring)."""
+    """Score pending applications and rank changed lists, every ``interval_s``, until ``stop`` is set."""
     while not stop.is_set():
         try:
-            while not stop.is_set() and await scorer.score() > 0:
+            while not stop.is_set() and (await scorer.score() + await scorer.rank()) > 0:
                 pass
         except TransientError as exc:
             log.warning("scoring sweep waits for a service", extra={"worker": WORKER, "reason": str(exc)})

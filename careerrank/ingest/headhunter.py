@@ -1,7 +1,8 @@
 """HeadHunter CSV dumps (API vacancies flattened by pandas; the well-known hh.ru resume table).
 
 Headers vary between dumps, so columns are found case-insensitively and by prefix. The resume table's
-``Пол, возраст`` and ``Авто`` columns are never read.
+``Пол, возраст`` and ``Авто`` columns are never read. The structured fields of schema version 2 come from
+:mod:`careerrank.ingest.headhunter_profiles`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from careerrank.ingest.cleaning import Salary, clean_cell, is_null, parse_salary, parse_years
+from careerrank.ingest.headhunter_profiles import RESUME_COLUMNS, VACANCY_COLUMNS, resume_profile, vacancy_profile
 from careerrank.ingest.records import PostingFields, SourceError, build_posting, csv_rows, find_column
 from schemas import Kind, Upsert
 
@@ -42,6 +45,7 @@ _VACANCY = {
     "employment": ("employment_name", "employment", "занятость"),
     "schedule": ("schedule_name", "schedule", "график"),
     "published": ("published_at", "created_at", "date", "дата*"),
+    **VACANCY_COLUMNS,
 }
 _RESUME = {
     "id": ("id",),
@@ -56,6 +60,7 @@ _RESUME = {
     "education": ("образование*",),
     "skills": ("ключевые навыки*", "навыки*", "skills"),
     "updated": ("обновление резюме*", "updated*"),
+    **RESUME_COLUMNS,
 }
 _HEADER_MARKERS = ("ищет работу на должность*", "город, переезд*")
 _EDUCATION_LEVEL = re.compile(r"^\D*?образование", re.IGNORECASE)
@@ -172,7 +177,9 @@ def vacancy_fields(columns: Columns, row: Mapping[str, str]) -> PostingFields:
     text = "\n".join(p for p in parts if p)
     city = columns.get(row, "city") or None
     experience = _experience(columns.get(row, "experience"))
-    return PostingFields(title, text, parse_skills(columns.get(row, "skills")), _salary(columns, row), city, experience)
+    skills = parse_skills(columns.get(row, "skills"))
+    profile = vacancy_profile(partial(columns.get, row))
+    return PostingFields(title, text, skills, _salary(columns, row), city, experience, profile)
 
 
 def city_of(cell: str) -> str | None:
@@ -202,6 +209,7 @@ def resume_fields(columns: Columns, row: Mapping[str, str]) -> PostingFields:
         parse_salary(columns.get(row, "salary")),
         city_of(columns.get(row, "city")),
         parse_years(columns.get(row, "experience")[:80]),
+        resume_profile(partial(columns.get, row)),
     )
 
 

@@ -85,6 +85,9 @@ class PipelineMetrics:
             ["how"],
             registry=registry,
         )
+        self.lists_ranked = Counter(
+            "careerrank_lists_ranked_total", "Recruiter lists ranked (or dropped) by the scorer.", registry=registry
+        )
         self.feedback = Counter(
             "careerrank_feedback_total", "Recruiter feedback recorded, by decision.", ["decision"], registry=registry
         )

@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from careerrank.scoring.model import ScoringModel
+from careerrank.scoring.active_model import COSINE, ActiveModel
 from careerrank.scoring.pair_scorer import PairScorer
 from careerrank.scoring.postings import Posting
 from careerrank.storage import Database, ScoredApplication, Session
@@ -27,49 +26,35 @@ from schemas import Kind
 
 log = logging.getLogger(__name__)
 
-COSINE = "cosine"
-
 
 class ApplicationScoring:
-    """The active model (reloaded when another is activated) applied to pending applications."""
+    """The active model applied to pending applications."""
 
-    def __init__(self, database: Database, embedding_model: str, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, database: Database, embedding_model: str, active: ActiveModel) -> None:
         self._database = database
         self._embedding_model = embedding_model
-        self._executor = executor
-        self._scorer: PairScorer | None = None
+        self._active = active
         self._lock = asyncio.Lock()
 
     @property
     def model_version(self) -> str:
-        return self._scorer.version if self._scorer is not None else COSINE
-
-    async def follow_active(self, session: Session) -> str:
-        """Load the active model if it changed; return the version that scores now."""
-        active = await session.scoring_models.active_version()
-        if active == (self._scorer.version if self._scorer else None):
-            return self.model_version
-        if active is None:
-            self._scorer = None
-        else:
-            artifact = await session.scoring_models.artifact(active)
-            model = await asyncio.get_running_loop().run_in_executor(self._executor, ScoringModel.from_bytes, artifact)
-            self._scorer = PairScorer(model)
-            log.info("scoring model loaded", extra={"model": active})
-        return self.model_version
+        return self._active.version
 
     async def score_pending(self, vacancies: Sequence[str] | None = None, max_vacancies: int = 200) -> int:
         """Score what is pending (of ``vacancies``, or any); return how many applications were stored."""
         async with self._lock, self._database.session() as session:
-            version = await self.follow_active(session)
+            version = await self._active.follow(session)
+            scorer = self._active.scorer  # this one, even if another is loaded meanwhile
             pending = await session.applications.pending(self._embedding_model, version, vacancies, max_vacancies)
             if not pending:
                 return 0
-            scored = await self._score(session, pending)
+            scored = await self._score(session, pending, scorer)
             async with session.transaction():
                 return await session.applications.store_scores(scored)
 
-    async def _score(self, session: Session, pending: list[PendingApplication]) -> list[ScoredApplication]:
+    async def _score(
+        self, session: Session, pending: list[PendingApplication], scorer: PairScorer | None
+    ) -> list[ScoredApplication]:
         vacancies = await _postings(session, "vacancy", {p.vacancy_id for p in pending})
         resumes = await _postings(session, "resume", {p.resume_id for p in pending})
         v_vectors = await session.embeddings.fetch("vacancy", self._embedding_model, list(vacancies))
@@ -90,7 +75,6 @@ class ApplicationScoring:
         )
         v_side = [vacancies[p.vacancy_id] for p in ready]
         r_side = [resumes[p.resume_id] for p in ready]
-        scorer = self._scorer
         if scorer is None:
             return [
                 ScoredApplication(p.vacancy_id, p.resume_id, float(c), None, [], COSINE, p.vacancy_version,
@@ -102,7 +86,7 @@ class ApplicationScoring:
             result = scorer.score(v_side, r_side, cosine)
             return result.scores, result.suitable, scorer.explain(result, v_side, r_side)
 
-        scores, suitable, reasons = await asyncio.get_running_loop().run_in_executor(self._executor, compute)
+        scores, suitable, reasons = await asyncio.get_running_loop().run_in_executor(self._active.executor, compute)
         return [
             ScoredApplication(
                 p.vacancy_id,

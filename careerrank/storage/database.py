@@ -28,6 +28,7 @@ from careerrank.storage.feedback import Feedback
 from careerrank.storage.items import Items
 from careerrank.storage.lists import Lists
 from careerrank.storage.model_state import ModelState
+from careerrank.storage.ranked_lists import RankedLists
 from careerrank.storage.scoring_models import ScoringModels
 
 # OSError covers refused and reset connections and timeouts (TimeoutError is one).
@@ -55,6 +56,7 @@ class Session:
         self.feedback = Feedback(conn)
         self.applications = Applications(conn)
         self.scoring_models = ScoringModels(conn)
+        self.ranked_lists = RankedLists(conn)
 
     def transaction(self, **options: Any) -> Transaction:
         """A transaction on this session's connection (``isolation``, ``readonly`` as asyncpg takes them)."""

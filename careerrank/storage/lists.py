@@ -63,6 +63,11 @@ class Lists:
                 direction,
                 list(rows.removed),
             )
+            await self._conn.execute(
+                "INSERT INTO list_changes (direction, source_id) SELECT $1, unnest($2::text[])",
+                direction,
+                list(rows.removed),
+            )
         if not rows.sources:
             return 0
         await self._conn.execute(
@@ -78,6 +83,11 @@ class Lists:
                    model_version = EXCLUDED.model_version, computed_at = now()""",
             direction,
             model_version,
+        )
+        # The outbox of the lists' readers (the scorer ranks these lists again), in the same transaction.
+        await self._conn.execute(
+            "INSERT INTO list_changes (direction, source_id) SELECT $1, source_id FROM match_lists_incoming",
+            direction,
         )
         await self._conn.execute("TRUNCATE match_lists_incoming")
         return rows.entries
@@ -215,6 +225,10 @@ class Lists:
             "ALTER TABLE match_lists_next RENAME TO match_lists",
             "ALTER INDEX match_lists_pkey_next RENAME TO match_lists_pkey",
             _VIEW,
+            # Every list before and after is ranked again (one that went away loses its ranked list).
+            """INSERT INTO list_changes (direction, source_id)
+               SELECT direction, source_id FROM match_lists_replaced
+               UNION SELECT direction, source_id FROM match_lists""",
         ):
             await self._conn.execute(statement)
 

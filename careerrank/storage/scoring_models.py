@@ -32,7 +32,8 @@ class RegisteredModel:
     activated_at: datetime | None
 
 
-_COLUMNS = "version, state, feature_version, trained_on, threshold, metrics, created_at, activated_at"
+_SELECT = """SELECT version, state, feature_version, trained_on, threshold, metrics, created_at, activated_at
+                FROM scoring_models"""
 
 
 def _model(r: asyncpg.Record) -> RegisteredModel:
@@ -97,7 +98,7 @@ class ScoringModels:
         return str(previous) if previous is not None else None
 
     async def active(self) -> RegisteredModel | None:
-        row = await self._conn.fetchrow(f"SELECT {_COLUMNS} FROM scoring_models WHERE state = 'active'")
+        row = await self._conn.fetchrow(_SELECT + " WHERE state = 'active'")
         return _model(row) if row is not None else None
 
     async def active_version(self) -> str | None:
@@ -111,7 +112,7 @@ class ScoringModels:
         return bytes(data)
 
     async def all(self) -> list[RegisteredModel]:
-        rows = await self._conn.fetch(f"SELECT {_COLUMNS} FROM scoring_models ORDER BY created_at, version")
+        rows = await self._conn.fetch(_SELECT + " ORDER BY created_at, version")
         return [_model(r) for r in rows]
 
     async def processed(self, event_ids: Sequence[str]) -> set[str]:

@@ -16,6 +16,7 @@ from schemas import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     SCHEMA_VERSIONS,
+    SCORING_TYPES,
     IndexUpdate,
     InvalidEvent,
     ResumeClosed,
@@ -390,16 +391,20 @@ def test_json_schema_structure() -> None:
     assert schema["title"] == "CareerRank event"
     assert schema["discriminator"]["propertyName"] == "type"
     mapping = schema["discriminator"]["mapping"]
-    assert set(mapping) == set(EVENT_TYPES)
+    assert set(mapping) == set(EVENT_TYPES) | set(SCORING_TYPES)
     assert sorted(branch["$ref"] for branch in schema["oneOf"]) == sorted(mapping.values())
     for event_type, ref in mapping.items():
         definition = schema["$defs"][ref.removeprefix("#/$defs/")]
         assert definition["type"] == "object"
         assert definition["additionalProperties"] is False
-        assert {"event_id", "occurred_at", "id"} <= set(definition["required"])
+        key = {"id"} if event_type in EVENT_TYPES else {"vacancy_id", "resume_id"}
+        assert {"event_id", "occurred_at", *key} <= set(definition["required"])
         assert definition["properties"]["type"]["const"] == event_type
         version = definition["properties"]["schema_version"]
-        assert version["enum"] == list(SCHEMA_VERSIONS) and version["default"] == SCHEMA_VERSION
+        if event_type in EVENT_TYPES:
+            assert version["enum"] == list(SCHEMA_VERSIONS) and version["default"] == SCHEMA_VERSION
+        else:  # applications and feedback are new in version 2
+            assert version["const"] == 2 and version["default"] == 2
 
 
 def test_json_schema_accepts_good_events() -> None:

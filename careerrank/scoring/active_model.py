@@ -1,0 +1,45 @@
+"""The scoring model that serves: read from the registry, reloaded when another one is activated."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from careerrank.scoring.model import ScoringModel
+from careerrank.scoring.pair_scorer import PairScorer
+from careerrank.storage import Session
+
+log = logging.getLogger(__name__)
+
+# The version under which scores are the embedding cosine: no model is active.
+COSINE = "cosine"
+
+
+class ActiveModel:
+    """One :class:`PairScorer` per process (its per-posting cache shared by every use), or None for cosine."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self.executor = executor
+        self.scorer: PairScorer | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.scorer.version if self.scorer is not None else COSINE
+
+    async def follow(self, session: Session) -> str:
+        """Load the active model if it changed; return the version that scores now."""
+        async with self._lock:
+            active = await session.scoring_models.active_version()
+            if active == (self.scorer.version if self.scorer else None):
+                return self.version
+            if active is None:
+                self.scorer = None
+            else:
+                artifact = await session.scoring_models.artifact(active)
+                loop = asyncio.get_running_loop()
+                model = await loop.run_in_executor(self.executor, ScoringModel.from_bytes, artifact)
+                self.scorer = PairScorer(model)
+                log.info("scoring model loaded", extra={"model": active})
+            return self.version

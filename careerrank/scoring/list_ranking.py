@@ -1,0 +1,178 @@
+"""The recruiter's top of each list: the matcher's candidates (top-K by cosine) ranked by the active model.
+
+The matcher logs every list it writes in ``list_changes``; a round takes the oldest entries, ranks those lists
+and deletes the entries in one transaction, so a list changed again meanwhile is logged again and ranked
+again. A pair is scored once per version of its two postings and of the model (a bounded cache), not each time
+a list holding it changes; reasons are computed for the rows that are shown only. Each list is written whole
+under one model, and activating another model queues every list: no list is ever half rescored.
+Until a model is active a list's top is its first candidates by cosine, with no flag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from careerrank.scoring.active_model import COSINE, ActiveModel
+from careerrank.scoring.pair_scorer import PairScorer, Scored
+from careerrank.scoring.postings import Posting
+from careerrank.storage import Database, Session
+from careerrank.storage.ranked_lists import CandidateList, RankedList
+from schemas import Direction, Kind
+
+PairKey = tuple[str, datetime, str, datetime]  # vacancy id and version, resume id and version
+SOURCE_KIND: dict[Direction, Kind] = {"vacancy_to_resume": "vacancy", "resume_to_vacancy": "resume"}
+
+
+class ListRanking:
+    """Ranks the lists the matcher changed (see the module docstring)."""
+
+    def __init__(self, database: Database, active: ActiveModel, top: int = 10, cache_pairs: int = 2_000_000) -> None:
+        self._database = database
+        self._active = active
+        self._top = top
+        self._postings: dict[tuple[Kind, str], Posting] = {}
+        self._scores: OrderedDict[PairKey, float] = OrderedDict()
+        self._reasons: dict[PairKey, list[dict[str, Any]]] = {}
+        self._cache_pairs = cache_pairs
+        self._scores_model: str | None = None
+        self.pairs_scored = 0
+
+    async def rank_changed(self, limit: int = 2000) -> int:
+        """One round: rank up to ``limit`` logged list changes; return how many lists were written or dropped."""
+        async with self._database.session() as session:
+            version = await self._active.follow(session)
+            scorer = self._active.scorer
+            if await session.ranked_lists.ranked_under() != version:
+                async with session.transaction():
+                    await session.ranked_lists.rank_all_under(version)
+            async with session.transaction():
+                ids, lists = await session.ranked_lists.take_changes(limit)
+                if not ids:
+                    return 0
+                candidates = await session.ranked_lists.candidates(lists)
+                gone = sorted(set(lists) - {(c.direction, c.source_id) for c in candidates})
+                ranked = await self._rank(session, candidates, scorer)
+                await session.ranked_lists.write(ranked)
+                await session.ranked_lists.delete(gone)
+                await session.ranked_lists.forget_changes(ids)
+            return len(ranked) + len(gone)
+
+    async def _rank(
+        self, session: Session, candidates: list[CandidateList], scorer: PairScorer | None
+    ) -> list[RankedList]:
+        if scorer is None:
+            return [
+                RankedList(c.direction, c.source_id, c.target_ids[: self._top], c.cosines[: self._top],
+                           c.cosines[: self._top], None, [[] for _ in c.target_ids[: self._top]], COSINE,
+                           c.computed_at)
+                for c in candidates
+            ]  # fmt: skip
+        if self._scores_model != scorer.version:
+            self._scores.clear()
+            self._reasons.clear()
+            self._scores_model = scorer.version
+        await self._refresh_postings(session, candidates)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._active.executor, self._rank_with, scorer, candidates)
+
+    def _pair(self, c: CandidateList, target: str) -> tuple[Posting, Posting] | None:
+        source_kind = SOURCE_KIND[c.direction]
+        target_kind: Kind = "resume" if source_kind == "vacancy" else "vacancy"
+        source = self._postings.get((source_kind, c.source_id))
+        other = self._postings.get((target_kind, target))
+        if source is None or other is None:
+            return None
+        return (source, other) if source_kind == "vacancy" else (other, source)
+
+    def _rank_with(self, scorer: PairScorer, candidates: list[CandidateList]) -> list[RankedList]:
+        # Score the pairs not seen at these versions, all at once.
+        missing: dict[PairKey, tuple[Posting, Posting, float]] = {}
+        for c in candidates:
+            for target, cosine in zip(c.target_ids, c.cosines, strict=True):
+                pair = self._pair(c, target)
+                if pair is not None:
+                    key = _key(*pair)
+                    if key not in self._scores:
+                        missing[key] = (*pair, cosine)
+        if missing:
+            rows = list(missing.values())
+            scored = scorer.score(
+                [r[0] for r in rows], [r[1] for r in rows], np.array([r[2] for r in rows], np.float32)
+            )
+            for key, score in zip(missing, scored.scores.tolist(), strict=True):
+                self._scores[key] = score
+            self.pairs_scored += len(rows)
+            while len(self._scores) > self._cache_pairs:
+                old, _ = self._scores.popitem(last=False)
+                self._reasons.pop(old, None)
+        return self._tops(scorer, candidates)
+
+    def _tops(self, scorer: PairScorer, candidates: list[CandidateList]) -> list[RankedList]:
+        chosen: list[tuple[CandidateList, list[tuple[str, float, float, PairKey, tuple[Posting, Posting]]]]] = []
+        unexplained: dict[PairKey, tuple[Posting, Posting, float]] = {}
+        for c in candidates:
+            rows = []
+            for target, cosine in zip(c.target_ids, c.cosines, strict=True):
+                pair = self._pair(c, target)
+                if pair is None:
+                    continue  # an item closed since the list was written: the next change drops it
+                key = _key(*pair)
+                rows.append((target, self._scores[key], cosine, key, pair))
+            rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
+            top = rows[: self._top]
+            chosen.append((c, top))
+            for _, _, cosine, key, pair in top:
+                if key not in self._reasons:
+                    unexplained[key] = (*pair, cosine)
+        if unexplained:
+            rows_ = list(unexplained.values())
+            v_side, r_side = [r[0] for r in rows_], [r[1] for r in rows_]
+            scored: Scored = scorer.score(v_side, r_side, np.array([r[2] for r in rows_], np.float32))
+            for key, reasons in zip(unexplained, scorer.explain(scored, v_side, r_side), strict=True):
+                self._reasons[key] = reasons
+        threshold = scorer.model.threshold
+        return [
+            RankedList(
+                c.direction,
+                c.source_id,
+                [r[0] for r in top],
+                [r[1] for r in top],
+                [r[2] for r in top],
+                [r[1] >= threshold for r in top],
+                [self._reasons[r[3]] for r in top],
+                scorer.version,
+                c.computed_at,
+            )
+            for c, top in chosen
+        ]
+
+    async def _refresh_postings(self, session: Session, candidates: Sequence[CandidateList]) -> None:
+        """Bring the posting cache to the current versions of every source and candidate."""
+        wanted: dict[Kind, set[str]] = {"vacancy": set(), "resume": set()}
+        for c in candidates:
+            source_kind = SOURCE_KIND[c.direction]
+            wanted[source_kind].add(c.source_id)
+            wanted["resume" if source_kind == "vacancy" else "vacancy"].update(c.target_ids)
+        for kind, ids in wanted.items():
+            if not ids:
+                continue
+            current = await session.items.versions(kind, sorted(ids))
+            stale = [
+                i for i, state in current.items()
+                if (p := self._postings.get((kind, i))) is None or p.version != state.version
+            ]  # fmt: skip
+            for i in ids - current.keys():
+                self._postings.pop((kind, i), None)
+            for start in range(0, len(stale), 5000):
+                for row in await session.items.postings(kind, stale[start : start + 5000]):
+                    self._postings[(kind, row["id"])] = Posting.from_row(kind, row)
+
+
+def _key(vacancy: Posting, resume: Posting) -> PairKey:
+    return (vacancy.id, vacancy.version, resume.id, resume.version)

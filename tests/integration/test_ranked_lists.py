@@ -1,0 +1,152 @@
+"""The recruiter's lists against the real services: each is the top of the matcher's candidates by the active
+model (checked by brute force), by cosine with no flag before any model is active, and it follows the
+candidates as items arrive, change and close."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import asyncpg
+import numpy as np
+import pytest
+
+from careerrank.cli.scorer_commands import activate_command, train_command
+from careerrank.messaging import publish_events
+from careerrank.scoring.model import ScoringModel
+from careerrank.scoring.pair_scorer import PairScorer
+from careerrank.scoring.postings import Posting
+from careerrank.settings import Settings
+from careerrank.storage import connected
+from careerrank.synthetic import simulate
+from schemas import ResumeClosed, ResumeUpserted
+from tests.integration.pipeline import running_workers, wait_matched
+from workers.bootstrap import build
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+K = 30
+
+
+@pytest.fixture
+def deep(settings: Settings) -> Settings:
+    return settings.model_copy(update={"matcher": settings.matcher.model_copy(update={"top_k": K})})
+
+
+@pytest.fixture
+async def services(deep: Settings) -> AsyncIterator[None]:
+    scorer = build("scorer", deep)
+    async with running_workers(deep):
+        await scorer.start()
+        try:
+            yield
+        finally:
+            await scorer.stop()
+
+
+async def settled(db: asyncpg.Connection, model_version: str, timeout_s: float = 120) -> None:
+    """Every item matched at its version, no list change waiting, every list ranked under ``model_version``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        unmatched = await db.fetchval(
+            """SELECT (SELECT count(*) FROM vacancies WHERE status = 'open'
+                                                      AND matched_version IS DISTINCT FROM version)
+                    + (SELECT count(*) FROM resumes WHERE status = 'open'
+                                                    AND matched_version IS DISTINCT FROM version)"""
+        )
+        waiting = await db.fetchval("SELECT count(*) FROM list_changes")
+        off = await db.fetchval(
+            """SELECT count(*) FROM match_lists m LEFT JOIN ranked_lists r USING (direction, source_id)
+                WHERE r.source_id IS NULL OR r.model_version <> $1 OR r.candidates_at <> m.computed_at""",
+            model_version,
+        )
+        orphans = await db.fetchval(
+            "SELECT count(*) FROM ranked_lists r LEFT JOIN match_lists m USING (direction, source_id) "
+            "WHERE m.source_id IS NULL"
+        )
+        if unmatched == waiting == off == orphans == 0:
+            return
+        assert time.monotonic() < deadline, f"unmatched {unmatched}, waiting {waiting}, off {off}, orphans {orphans}"
+        await asyncio.sleep(0.2)
+
+
+async def brute_force(settings: Settings, version: str) -> int:
+    """Rank every candidate list from scratch with the registered model; compare with what is stored."""
+    async with connected(settings.postgres.dsn.get_secret_value()) as session:
+        model = ScoringModel.from_bytes(await session.scoring_models.artifact(version))
+        scorer = PairScorer(model)
+        candidates = await session.connection.fetch("SELECT direction, source_id, target_ids, scores FROM match_lists")
+        postings = {
+            (kind, row["id"]): Posting.from_row(kind, row)
+            for kind in ("vacancy", "resume")
+            for row in await session.items.postings(
+                kind, [r["id"] for r in await session.connection.fetch(f"SELECT id FROM {kind}s WHERE status='open'")]
+                if kind == "resume" else
+                [r["id"] for r in await session.connection.fetch("SELECT id FROM vacancies WHERE status='open'")]
+            )
+        }  # fmt: skip
+        checked = 0
+        for c in candidates:
+            source_kind = "vacancy" if c["direction"] == "vacancy_to_resume" else "resume"
+            target_kind = "resume" if source_kind == "vacancy" else "vacancy"
+            source = postings[(source_kind, c["source_id"])]
+            targets = [postings[(target_kind, t)] for t in c["target_ids"]]
+            vs, rs = (
+                ([source] * len(targets), targets) if source_kind == "vacancy" else (targets, [source] * len(targets))
+            )
+            scores = scorer.score(vs, rs, np.array(c["scores"], np.float32)).scores
+            order = sorted(range(len(targets)), key=lambda i: (-scores[i], -c["scores"][i], targets[i].id))[:10]
+            stored = await session.ranked_lists.read(c["direction"], c["source_id"])
+            assert stored is not None and stored.model_version == version
+            assert stored.target_ids == [targets[i].id for i in order], c["source_id"]
+            np.testing.assert_allclose(stored.scores, [scores[i] for i in order], rtol=1e-5, atol=1e-6)
+            assert stored.suitable == [bool(scores[i] >= model.threshold) for i in order]
+            assert len(stored.explanations) == len(order)
+            checked += 1
+        return checked
+
+
+async def test_lists_are_ranked_by_cosine_then_by_the_active_model_exactly(
+    deep: Settings, db: asyncpg.Connection, services: None
+) -> None:
+    sim = simulate(3, 100, 140, candidates_per_vacancy=24)
+    await publish_events(deep.amqp, sim.postings, per_message=100)
+    await publish_events(deep.amqp, sim.scoring_events, per_message=100)
+    await wait_matched(db, {"vacancy": 100, "resume": 140}, timeout_s=120)
+    await settled(db, "cosine")
+    # No model yet: the first ten candidates by cosine, with no flag.
+    row = await db.fetchrow(
+        """SELECT m.target_ids AS candidates, r.target_ids, r.scores, m.scores AS cosines, r.suitable
+             FROM match_lists m JOIN ranked_lists r USING (direction, source_id) LIMIT 1"""
+    )
+    assert row["target_ids"] == row["candidates"][:10] and len(row["candidates"]) == K
+    assert row["scores"] == row["cosines"][:10] and row["suitable"] is None
+
+    await train_command(deep, "m1", recall=0.9, use_filter=True, activate=False)
+    await activate_command(deep, "m1")
+    await settled(db, "m1")
+    lists = await brute_force(deep, "m1")
+    assert lists == await db.fetchval("SELECT count(*) FROM match_lists") > 200
+    # The model reorders: some list's top-10 is not its cosine top-10.
+    reordered = await db.fetchval(
+        """SELECT count(*) FROM match_lists m JOIN ranked_lists r USING (direction, source_id)
+            WHERE r.target_ids <> m.target_ids[1:10]"""
+    )
+    assert reordered > lists // 4
+
+    # Items change and close: the ranked lists follow their candidates.
+    later = sim.postings[-1].occurred_at + timedelta(days=1)
+    resumes = [e for e in sim.postings if isinstance(e, ResumeUpserted)]
+    changed = [
+        e.model_copy(update={"event_id": f"{e.event_id}-b", "occurred_at": later, "title": resumes[-1 - i].title})
+        for i, e in enumerate(resumes[:15])
+    ]
+    closed = [ResumeClosed(event_id=f"close-{e.id}", occurred_at=later, id=e.id) for e in resumes[20:30]]
+    await publish_events(deep.amqp, [*changed, *closed], per_message=50)
+    await wait_matched(db, {"vacancy": 100, "resume": 130}, timeout_s=120)
+    await settled(db, "m1")
+    assert await brute_force(deep, "m1") == await db.fetchval("SELECT count(*) FROM match_lists")
+    gone = {e.id for e in closed}
+    targets = await db.fetch("SELECT unnest(target_ids) AS t FROM ranked_lists WHERE direction = 'vacancy_to_resume'")
+    assert not gone & {r["t"] for r in targets}
