@@ -57,6 +57,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "parse_model_name": ("careerrank.encoding", "parse_model_name"),
     "prepare_simulated_training": ("careerrank.evaluation.scorer", "prepare"),
     "train_on_simulation": ("careerrank.evaluation.scorer", "train_on"),
+    "evaluate_judged": ("careerrank.evaluation.judged_scoring", "evaluate_judged"),
     "PairScorer": ("careerrank.scoring.pair_scorer", "PairScorer"),
     # RabbitMQ
     "Names": ("careerrank.messaging", "Names"),
@@ -78,6 +79,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # jobs
     "reindex": ("careerrank.jobs", "reindex"),
     "publish_files": ("careerrank.jobs", "publish_files"),
+    "train_scoring_model": ("careerrank.jobs.scoring_models", "train_scoring_model"),
+    "activate_scoring_model": ("careerrank.jobs.scoring_models", "activate_scoring_model"),
     # local development
     "ensure_up": ("careerrank.devtools", "ensure_up"),
     "start_worker": ("careerrank.devtools", "start_worker"),

@@ -14,7 +14,9 @@ Stages, in a throw-away database and broker namespace, both workers as separate 
 5. ``vector_search``: FAISS add and top-10 search against torch's matrix product + top-k, on the stored vectors;
 6. ``reindex``: a synthetic corpus at the prototype's scale (100k vacancies, 45k resumes) loaded straight into
    PostgreSQL, then ``careerrank reindex`` with the model: every vector and every list, per stage;
-7. ``scale`` (not run by default): both workers streaming on that corpus and on a 10k one (``bench_scale``).
+7. ``scale`` (not run by default): both workers streaming on that corpus and on a 10k one (``bench_scale``);
+8. ``scoring`` (not run by default): the learned scorer: training, the full rescore, applications/s
+   (``bench_scoring``).
 Every result names the machine it was measured on.
 """
 
@@ -339,13 +341,18 @@ async def main() -> None:
         "--stages",
         default="stream,reindex",
         help="comma-separated: stream, reindex, compute (reindex's encode + lists without the services: GPU runs),"
-        " scale (streaming at the reindex corpus's size and at --scale-small)",
+        " scale (streaming at the reindex corpus's size and at --scale-small), scoring (the learned scorer)",
     )
     ap.add_argument("--scale-events", type=int, default=20_000, help="scale: events in the backlog and the burst")
     ap.add_argument("--scale-paced", type=int, default=3_000, help="scale: events published at a steady rate")
     ap.add_argument("--scale-small", type=int, default=10_000, help="scale: items of the small database")
     ap.add_argument("--scale-small-events", type=int, default=5_000)
     ap.add_argument("--per-message", type=int, default=1, help="events per message for the stream stages")
+    ap.add_argument("--scoring-vacancies", type=int, default=2000)
+    ap.add_argument("--scoring-resumes", type=int, default=1500)
+    ap.add_argument("--scoring-k", type=int, default=100, help="scoring: candidates per list (the matcher's K)")
+    ap.add_argument("--scoring-applications", type=int, default=20_000, help="scoring: applications in the backlog")
+    ap.add_argument("--scoring-per-message", type=int, default=100)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--progress", action="store_true", help="progress bars for the reindex")
     ap.add_argument("--out", type=Path, default=None)
@@ -358,7 +365,7 @@ async def main() -> None:
     os.environ["CAREERRANK_POSTGRES__DSN"] = f"postgresql://postgres@127.0.0.1:5432/careerrank_bench_{tag}"
     settings = Settings()
     stages = set(args.stages.split(","))
-    if stages & {"stream", "reindex", "scale"}:
+    if stages & {"stream", "reindex", "scale", "scoring"}:
         ensure_up(settings.postgres.dsn.get_secret_value(), settings.amqp.url.get_secret_value())
     result: dict[str, Any] = {
         "benchmark": "careerrank",
@@ -389,6 +396,11 @@ async def main() -> None:
         from bench_scale import scale_stage
 
         result["scale"] = await scale_stage(settings, args)
+        save()
+    if "scoring" in stages:
+        from bench_scoring import scoring_stage
+
+        result["scoring"] = await scoring_stage(settings, args)
         save()
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

@@ -86,7 +86,7 @@ class ScorerService(Service):
             embedding_model = await session.models.active() or model_id(s.model.name)
         active = ActiveModel(executor)
         scoring = ApplicationScoring(database, embedding_model, active)
-        ranking = ListRanking(database, active, s.scorer.shown_top)
+        ranking = ListRanking(database, active, embedding_model, s.scorer.shown_top)
         broker = await _broker(self, resources, s.scorer.prefetch)
         self.handler = Scorer(s, database, scoring, ranking, self.metrics)
         stop = asyncio.Event()

@@ -185,13 +185,14 @@ async def _command(command: str, args: argparse.Namespace, settings: Settings) -
         return await dead_letters_command(settings, args.action, args.ids, args.all)
     if command == "scorer":
         from careerrank.cli import scorer_commands as sc
+        from careerrank.jobs.scoring_models import activate_scoring_model, train_scoring_model
 
         if args.scorer_action == "train":
-            outcome: Any = await sc.train_command(
+            outcome: Any = await train_scoring_model(
                 settings, args.version, args.recall, not args.no_outlier_filter, args.activate
             )
         elif args.scorer_action == "activate":
-            outcome = await sc.activate_command(settings, args.version)
+            outcome = await activate_scoring_model(settings, args.version)
         else:
             outcome = await sc.list_command(settings)
         print(sc.dumps(outcome))

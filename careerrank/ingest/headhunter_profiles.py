@@ -121,7 +121,6 @@ def last_job(experience: str, position: str, employer: str) -> dict[str, Any] | 
     Earlier jobs are not read: the dump states their positions only inside free text.
     """
     periods = list(_PERIOD.finditer(experience))
-    position, employer = position[:500], employer[:500]
     if not periods or not re.search(r"\w", position):
         return None
     first = periods[0]
@@ -134,9 +133,10 @@ def last_job(experience: str, position: str, employer: str) -> dict[str, Any] | 
     at_position = _find(position, segment, at_employer.end() if at_employer else 0)
     if at_position is None and at_employer is None:
         return None
-    job: dict[str, Any] = {"position": position, "start": start, "end": end}
+    # Matched whole, cut to what the schema holds afterwards: a cut name need not occur in the cell.
+    job: dict[str, Any] = {"position": position[:500], "start": start, "end": end}
     if employer:
-        job["employer"] = employer
+        job["employer"] = employer[:500]
     # What follows the position is the job's description on hh.ru's resume page.
     if at_position and (duties := segment[at_position.end() :].lstrip(" \n.,;:—–-").rstrip()[:20_000]):
         job["duties"] = duties

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from careerrank.scoring.active_model import COSINE, ActiveModel
-from careerrank.scoring.pair_scorer import PairScorer
+from careerrank.scoring.pair_scorer import PairScorer, pair_cosine
 from careerrank.scoring.postings import Posting
 from careerrank.storage import Database, ScoredApplication, Session
 from careerrank.storage.applications import PendingApplication
@@ -71,7 +71,7 @@ class ApplicationScoring:
             and p.resume_id in r_vectors
         ]
         cosine = np.array(
-            [float(v_vectors[p.vacancy_id].vector @ r_vectors[p.resume_id].vector) for p in ready], np.float32
+            [pair_cosine(v_vectors[p.vacancy_id].vector, r_vectors[p.resume_id].vector) for p in ready], np.float32
         )
         v_side = [vacancies[p.vacancy_id] for p in ready]
         r_side = [resumes[p.resume_id] for p in ready]

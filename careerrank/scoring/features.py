@@ -8,14 +8,15 @@ and their proxies (the year an education ended, years since graduation) are neve
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from careerrank.scoring.postings import Posting, Traits
-from careerrank.scoring.texts import PostingTexts, TextModel, pair_dots
+from careerrank.scoring.structured_features import structured
+from careerrank.scoring.texts import FIELDS, PostingTexts, TextModel, pair_dots
 
 FEATURE_VERSION = 1
 
@@ -105,100 +106,81 @@ def pair_features(text_model: TextModel, vacancies: Side, resumes: Side, cosine:
     n = len(cosine)
     out = np.full((n, len(FEATURES)), np.nan, np.float32)
     out[:, INDEX["cosine"]] = cosine
-
-    def dots(name: str, v_field: str, r_field: str) -> None:
-        left = text_model.matrix(vacancies.texts, v_field)
-        right = text_model.matrix(resumes.texts, r_field)
-        out[:, INDEX[name]] = pair_dots(left, right)
-
     if n:
-        dots("title_vs_title", "title", "title")
-        dots("title_vs_past_positions", "title", "past_positions")
-        dots("title_vs_last_position", "title", "last_position")
-        dots("requirements_vs_skills", "requirements", "skills")
-        dots("skills_vs_skills", "skills", "skills")
-        dots("requirements_vs_resume_text", "requirements", "requirements")
-        dots("duties_vs_past_duties", "body", "past_duties")
-        dots("duties_vs_resume_text", "body", "body")
-        sought = pair_dots(
-            text_model.matrix(resumes.texts, "title"), text_model.matrix(resumes.texts, "past_positions")
+        texts = _PairTexts(text_model, vacancies, resumes)
+        for name, v_field, r_field in _TEXT_PAIRS:
+            out[:, INDEX[name]] = texts.dots(v_field, r_field)
+        out[:, INDEX["sought_vs_past_positions"]] = pair_dots(
+            texts.matrix("resume", "title"), texts.matrix("resume", "past_positions")
         )
-        out[:, INDEX["sought_vs_past_positions"]] = sought
-        dots("title_vs_resume_text", "title", "text_as_titles")
-    for i, (v, r) in enumerate(zip(vacancies.traits, resumes.traits, strict=True)):
-        _pair_row(out[i], v, r, vacancies.postings[i], resumes.postings[i])
+        for name, column in structured(
+            vacancies.traits, resumes.traits, out[:, INDEX["sought_vs_past_positions"]]
+        ).items():
+            out[:, INDEX[name]] = column
     return out
 
 
-def _pair_row(row: np.ndarray, v: Traits, r: Traits, vacancy: Posting, resume: Posting) -> None:
-    nan = math.nan
-    matched = len(v.skills & r.skills)
-    row[INDEX["skills_matched"]] = matched
-    row[INDEX["skills_missing"]] = len(v.skills) - matched
-    row[INDEX["skills_matched_share"]] = matched / len(v.skills) if v.skills else nan
-    row[INDEX["vacancy_skills"]] = len(v.skills)
-    row[INDEX["resume_skills"]] = len(r.skills)
-    _salary(row, v, r)
-    gap = r.experience - v.experience
-    row[INDEX["experience_required"]] = v.experience
-    row[INDEX["experience_actual"]] = r.experience
-    row[INDEX["experience_gap"]] = gap
-    row[INDEX["experience_met"]] = float(gap >= 0) if not math.isnan(gap) else nan
-    row[INDEX["experience_far_above"]] = float(gap >= 5) if not math.isnan(gap) else nan
-    row[INDEX["months_at_last_job"]] = r.months_last_job
-    row[INDEX["average_tenure"]] = r.average_tenure
-    row[INDEX["jobs"]] = r.jobs
-    row[INDEX["employed_now"]] = r.employed_now
-    row[INDEX["months_out_of_work"]] = r.months_out_of_work
-    sought = row[INDEX["sought_vs_past_positions"]]
-    row[INDEX["position_is_new"]] = float(sought < 0.2) if r.jobs else nan
-    same_city = v.city is not None and v.city == r.city
-    row[INDEX["same_city"]] = float(same_city)
-    row[INDEX["city_missing"]] = float(v.city is None or r.city is None)
-    row[INDEX["vacancy_remote"]] = _flag(v.remote)
-    row[INDEX["resume_remote"]] = _flag(r.remote)
-    row[INDEX["relocation_ready"]] = _flag(r.relocation)
-    both_remote = bool(v.remote) and r.remote is not False
-    row[INDEX["location_fit"]] = float(same_city or both_remote or bool(r.relocation))
-    row[INDEX["same_language"]] = float(vacancy.language is not None and vacancy.language == resume.language)
-    row[INDEX["languages_required"]] = len(v.languages)
-    if v.languages:
-        met = sum(1 for code, level in v.languages.items() if r.languages.get(code, -1) >= level)
-        row[INDEX["languages_met_share"]] = met / len(v.languages)
-    if "en" in v.languages:
-        row[INDEX["english_gap"]] = max(0, v.languages["en"] - r.languages.get("en", -1))
-    row[INDEX["education_required"]] = v.education
-    row[INDEX["education_level"]] = r.education
-    if not math.isnan(v.education):
-        row[INDEX["education_met"]] = float(r.education >= v.education) if not math.isnan(r.education) else 0.0
-    row[INDEX["employment_fit"]] = _overlap(v.employment, r.employment)
-    row[INDEX["schedule_fit"]] = _overlap(v.schedule, r.schedule)
-    row[INDEX["resume_completeness"]] = r.completeness
-    row[INDEX["vacancy_completeness"]] = v.completeness
-    row[INDEX["resume_text_length"]] = r.text_length
-    row[INDEX["vacancy_text_length"]] = v.text_length
+# feature -> (vacancy field, resume field), each a TF-IDF row of the same group (careerrank.scoring.texts)
+_TEXT_PAIRS = (
+    ("title_vs_title", "title", "title"),
+    ("title_vs_past_positions", "title", "past_positions"),
+    ("title_vs_last_position", "title", "last_position"),
+    ("title_vs_resume_text", "title", "text_as_titles"),
+    ("requirements_vs_skills", "requirements", "skills"),
+    ("skills_vs_skills", "skills", "skills"),
+    ("requirements_vs_resume_text", "requirements", "requirements"),
+    ("duties_vs_past_duties", "body", "past_duties"),
+    ("duties_vs_resume_text", "body", "body"),
+)
 
 
-def _salary(row: np.ndarray, v: Traits, r: Traits) -> None:
-    row[INDEX["salary_same_currency"]] = float(v.currency == r.currency)
-    vacancy_missing = math.isnan(v.salary_low_rub)
-    resume_missing = math.isnan(r.salary_low_rub)
-    row[INDEX["salary_vacancy_missing"]] = float(vacancy_missing)
-    row[INDEX["salary_resume_missing"]] = float(resume_missing)
-    if vacancy_missing or resume_missing:
-        return
-    wanted = r.salary_low_rub
-    low, high = v.salary_low_rub, v.salary_high_rub
-    row[INDEX["salary_inside_range"]] = float(low <= wanted <= high)
-    row[INDEX["salary_above_top"]] = max(0.0, (wanted - high) / high) if high > 0 else math.nan
-    row[INDEX["salary_below_bottom"]] = max(0.0, (low - wanted) / low) if low > 0 else math.nan
-    middle = (low + high) / 2
-    row[INDEX["salary_log_ratio"]] = math.log(wanted / middle) if wanted > 0 and middle > 0 else math.nan
+class _PairTexts:
+    """The stacked TF-IDF rows of one batch of pairs, built once per side and field.
 
+    Scoring the candidates of one item puts that item on every row of its side: it is then one dense row,
+    and each feature one sparse matrix-vector product instead of an element-wise product of two matrices.
+    """
 
-def _flag(value: bool | None) -> float:
-    return math.nan if value is None else float(value)
+    def __init__(self, text_model: TextModel, vacancies: Side, resumes: Side) -> None:
+        self._model = text_model
+        self._sides = {"vacancy": vacancies.texts, "resume": resumes.texts}
+        self._single = {
+            kind: texts[0] if all(t is texts[0] for t in texts) else None for kind, texts in self._sides.items()
+        }
+        self._matrices: dict[tuple[str, str], sp.csr_matrix] = {}
+        self._flat: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
+    def matrix(self, kind: str, field: str) -> sp.csr_matrix:
+        key = (kind, field)
+        if key not in self._matrices:
+            self._matrices[key] = self._model.matrix(self._sides[kind], field)
+        return self._matrices[key]
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    return math.nan if not a or not b else float(bool(a & b))
+    def flat(self, kind: str, field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every row's (term indices, weights, row number), concatenated: no sparse matrix to validate."""
+        key = (kind, field)
+        if key not in self._flat:
+            rows = [t.rows[field] for t in self._sides[kind]]
+            lengths = np.fromiter((len(i) for i, _ in rows), np.int64, len(rows))
+            self._flat[key] = (
+                np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, np.int32),
+                np.concatenate([w for _, w in rows]) if rows else np.zeros(0, np.float32),
+                np.repeat(np.arange(len(rows)), lengths),
+            )
+        return self._flat[key]
+
+    def dots(self, v_field: str, r_field: str) -> np.ndarray:
+        for kind, field, other, other_field in (
+            ("vacancy", v_field, "resume", r_field),
+            ("resume", r_field, "vacancy", v_field),
+        ):
+            single = self._single[kind]
+            if single is not None:
+                indices, weights = single.rows[field]
+                dense = np.zeros(len(self._model.vectorizers[FIELDS[field][0]]), np.float64)
+                dense[indices] = weights
+                other_indices, other_weights, row = self.flat(other, other_field)
+                # Terms absent from the single row add exact zeros, so the sums equal pair_dots' bit for bit.
+                products = dense[other_indices] * other_weights.astype(np.float64)
+                return np.bincount(row, products, len(self._sides[other])).astype(np.float32)
+        return pair_dots(self.matrix("vacancy", v_field), self.matrix("resume", r_field))

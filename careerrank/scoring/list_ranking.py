@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from careerrank.scoring.active_model import COSINE, ActiveModel
-from careerrank.scoring.pair_scorer import PairScorer, Scored
+from careerrank.scoring.pair_scorer import PairScorer, Scored, pair_cosine
 from careerrank.scoring.postings import Posting
 from careerrank.storage import Database, Session
 from careerrank.storage.ranked_lists import CandidateList, RankedList
@@ -32,9 +32,18 @@ SOURCE_KIND: dict[Direction, Kind] = {"vacancy_to_resume": "vacancy", "resume_to
 class ListRanking:
     """Ranks the lists the matcher changed (see the module docstring)."""
 
-    def __init__(self, database: Database, active: ActiveModel, top: int = 10, cache_pairs: int = 2_000_000) -> None:
+    def __init__(
+        self,
+        database: Database,
+        active: ActiveModel,
+        embedding_model: str,
+        top: int = 10,
+        cache_pairs: int = 2_000_000,
+    ) -> None:
         self._database = database
         self._active = active
+        self._embedding_model = embedding_model
+        self._vectors: dict[tuple[Kind, str], np.ndarray] = {}
         self._top = top
         self._postings: dict[tuple[Kind, str], Posting] = {}
         self._scores: OrderedDict[PairKey, float] = OrderedDict()
@@ -81,25 +90,32 @@ class ListRanking:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._active.executor, self._rank_with, scorer, candidates)
 
-    def _pair(self, c: CandidateList, target: str) -> tuple[Posting, Posting] | None:
+    def _pair(self, c: CandidateList, target: str) -> tuple[Posting, Posting, float] | None:
+        """The pair's (vacancy, resume, cosine), the cosine recomputed from the stored vectors: the two lists
+        holding a pair carry its cosine from two matrix products, which may differ in the last bits."""
         source_kind = SOURCE_KIND[c.direction]
         target_kind: Kind = "resume" if source_kind == "vacancy" else "vacancy"
         source = self._postings.get((source_kind, c.source_id))
         other = self._postings.get((target_kind, target))
         if source is None or other is None:
             return None
-        return (source, other) if source_kind == "vacancy" else (other, source)
+        vacancy, resume = (source, other) if source_kind == "vacancy" else (other, source)
+        v_vector = self._vectors.get(("vacancy", vacancy.id))
+        r_vector = self._vectors.get(("resume", resume.id))
+        if v_vector is None or r_vector is None:
+            return None
+        return vacancy, resume, pair_cosine(v_vector, r_vector)
 
     def _rank_with(self, scorer: PairScorer, candidates: list[CandidateList]) -> list[RankedList]:
         # Score the pairs not seen at these versions, all at once.
         missing: dict[PairKey, tuple[Posting, Posting, float]] = {}
         for c in candidates:
-            for target, cosine in zip(c.target_ids, c.cosines, strict=True):
+            for target in c.target_ids:
                 pair = self._pair(c, target)
                 if pair is not None:
-                    key = _key(*pair)
+                    key = _key(pair[0], pair[1])
                     if key not in self._scores:
-                        missing[key] = (*pair, cosine)
+                        missing[key] = pair
         if missing:
             rows = list(missing.values())
             scored = scorer.score(
@@ -118,18 +134,18 @@ class ListRanking:
         unexplained: dict[PairKey, tuple[Posting, Posting, float]] = {}
         for c in candidates:
             rows = []
-            for target, cosine in zip(c.target_ids, c.cosines, strict=True):
+            for target in c.target_ids:
                 pair = self._pair(c, target)
                 if pair is None:
                     continue  # an item closed since the list was written: the next change drops it
-                key = _key(*pair)
-                rows.append((target, self._scores[key], cosine, key, pair))
+                key = _key(pair[0], pair[1])
+                rows.append((target, self._scores[key], pair[2], key, (pair[0], pair[1])))
             rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
             top = rows[: self._top]
             chosen.append((c, top))
-            for _, _, cosine, key, pair in top:
+            for _, _, cosine, key, (vacancy, resume) in top:
                 if key not in self._reasons:
-                    unexplained[key] = (*pair, cosine)
+                    unexplained[key] = (vacancy, resume, cosine)
         if unexplained:
             rows_ = list(unexplained.values())
             v_side, r_side = [r[0] for r in rows_], [r[1] for r in rows_]
@@ -169,9 +185,20 @@ class ListRanking:
             ]  # fmt: skip
             for i in ids - current.keys():
                 self._postings.pop((kind, i), None)
+            for i in ids - current.keys():
+                self._vectors.pop((kind, i), None)
             for start in range(0, len(stale), 5000):
-                for row in await session.items.postings(kind, stale[start : start + 5000]):
+                chunk = stale[start : start + 5000]
+                for row in await session.items.postings(kind, chunk):
                     self._postings[(kind, row["id"])] = Posting.from_row(kind, row)
+                stored = await session.embeddings.fetch(kind, self._embedding_model, chunk)
+                for item_id in chunk:
+                    posting = self._postings.get((kind, item_id))
+                    embedding = stored.get(item_id)
+                    if posting is not None and embedding is not None and embedding.version == posting.version:
+                        self._vectors[(kind, item_id)] = embedding.vector
+                    else:
+                        self._vectors.pop((kind, item_id), None)
 
 
 def _key(vacancy: Posting, resume: Posting) -> PairKey:

@@ -80,3 +80,8 @@ class PairScorer:
     ) -> list[list[dict[str, Any]]]:
         contributions = self.model.contributions(scored.features)
         return [explain(contributions[i], scored.features[i], vacancies[i], resumes[i]) for i in range(len(vacancies))]
+
+
+def pair_cosine(vacancy: np.ndarray, resume: np.ndarray) -> float:
+    """The cosine of two stored (unit) vectors, in float64: the same bits for the same pair, always."""
+    return float(np.float32(np.dot(vacancy.astype(np.float64), resume.astype(np.float64))))

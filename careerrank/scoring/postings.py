@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from schemas import Kind, ResumeUpserted, Upsert, kind_of
 from schemas.profiles import EDUCATION_ORDER, LANGUAGE_ORDER, LanguageSkill
@@ -134,6 +137,8 @@ class Traits:
     months_out_of_work: float
     completeness: float
     text_length: float
+    language: str | None = None
+    numbers: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the scalars above, in NUMBERS order
 
     @classmethod
     def of(cls, posting: Posting) -> Traits:
@@ -187,7 +192,51 @@ class Traits:
             months_out_of_work=tenure.out_of_work,
             completeness=sum(stated) / len(stated),
             text_length=math.log1p(len(posting.title) + len(posting.body)),
-        )
+            language=posting.language,
+        ).with_numbers()
+
+    def with_numbers(self) -> Traits:
+        """This, with :attr:`numbers` filled: what the pair features compare as arrays, one row per posting."""
+        values = [
+            self.salary_low_rub,
+            self.salary_high_rub,
+            self.experience,
+            self.education,
+            self.months_last_job,
+            self.average_tenure,
+            float(self.jobs),
+            self.employed_now,
+            self.months_out_of_work,
+            self.completeness,
+            self.text_length,
+            _flag(self.remote),
+            _flag(self.relocation),
+            _code(self.city),
+            _code(self.currency),
+            _code(self.language),
+            float(len(self.skills)),
+            float(len(self.languages)),
+            float(self.languages.get("en", -1)),
+        ]
+        return replace(self, numbers=np.array(values, np.float64))
+
+
+# The columns of Traits.numbers.
+NUMBERS = (
+    "salary_low", "salary_high", "experience", "education", "months_last_job", "average_tenure", "jobs",
+    "employed_now", "months_out_of_work", "completeness", "text_length", "remote", "relocation", "city",
+    "currency", "language", "skills", "languages", "english",
+)  # fmt: skip
+COLUMN = {name: i for i, name in enumerate(NUMBERS)}
+
+
+def _flag(value: bool | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _code(text: str | None) -> float:
+    """A number standing for ``text`` (equal texts, equal numbers; NaN for none): compared, never ordered."""
+    return math.nan if text is None else float(zlib.crc32(text.encode()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,8 @@ class TextModel:
         rows = {}
         for name, (group, _) in FIELDS.items():
             row = self.vectorizers[group].transform([lemmas[name]])
-            rows[name] = (row.indices.astype(np.int32), row.data.astype(np.float32))
+            order = np.argsort(row.indices, kind="stable")  # ascending terms: see pair_dots
+            rows[name] = (row.indices[order].astype(np.int32), row.data[order].astype(np.float32))
         return PostingTexts(rows)
 
     def matrix(self, texts: Sequence[PostingTexts], name: str) -> sp.csr_matrix:
@@ -114,5 +115,13 @@ class TextModel:
 
 
 def pair_dots(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:
-    """Row ``i`` of ``left`` times row ``i`` of ``right``: the cosine of L2-normalised rows."""
-    return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
+    """Row ``i`` of ``left`` times row ``i`` of ``right``: the cosine of L2-normalised rows.
+
+    Products in float64, summed per row in ascending term order with :func:`numpy.bincount`: the same pair gives
+    the same bits whichever way it is computed (see ``careerrank.scoring.features``), so a pair's score never
+    depends on the batch it was scored in.
+    """
+    product = left.astype(np.float64).multiply(right.astype(np.float64)).tocsr()
+    product.sort_indices()
+    rows = np.repeat(np.arange(product.shape[0]), np.diff(product.indptr))
+    return np.bincount(rows, product.data, product.shape[0]).astype(np.float32)

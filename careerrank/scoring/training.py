@@ -28,8 +28,10 @@ PARAMS: dict[str, Any] = {
     "objective": "binary:logistic",
     "eval_metric": "auc",
     "tree_method": "hist",
-    "max_depth": 6,
-    "eta": 0.08,
+    # Depth 4: exact SHAP values (the reasons stored with every shown row and application) cost about a sixth
+    # of depth 6's (0.23 against 1.38 ms a row on the bench machine) for a held-out ROC-AUC 0.001 lower.
+    "max_depth": 4,
+    "eta": 0.15,
     "subsample": 0.8,
     "colsample_bytree": 0.8,
     "min_child_weight": 2,

@@ -13,15 +13,17 @@ import asyncpg
 import numpy as np
 import pytest
 
-from careerrank.cli.scorer_commands import activate_command, train_command
+from careerrank.encoding import model_id
+from careerrank.jobs.scoring_models import activate_scoring_model as activate_command
+from careerrank.jobs.scoring_models import train_scoring_model as train_command
 from careerrank.messaging import publish_events
 from careerrank.scoring.model import ScoringModel
-from careerrank.scoring.pair_scorer import PairScorer
+from careerrank.scoring.pair_scorer import PairScorer, pair_cosine
 from careerrank.scoring.postings import Posting
 from careerrank.settings import Settings
-from careerrank.storage import connected
+from careerrank.storage import TABLES, connected
 from careerrank.synthetic import simulate
-from schemas import ResumeClosed, ResumeUpserted
+from schemas import KINDS, Kind, ResumeClosed, ResumeUpserted, opposite
 from tests.integration.pipeline import running_workers, wait_matched
 from workers.bootstrap import build
 
@@ -76,33 +78,34 @@ async def brute_force(settings: Settings, version: str) -> int:
     async with connected(settings.postgres.dsn.get_secret_value()) as session:
         model = ScoringModel.from_bytes(await session.scoring_models.artifact(version))
         scorer = PairScorer(model)
-        candidates = await session.connection.fetch("SELECT direction, source_id, target_ids, scores FROM match_lists")
-        postings = {
-            (kind, row["id"]): Posting.from_row(kind, row)
-            for kind in ("vacancy", "resume")
-            for row in await session.items.postings(
-                kind, [r["id"] for r in await session.connection.fetch(f"SELECT id FROM {kind}s WHERE status='open'")]
-                if kind == "resume" else
-                [r["id"] for r in await session.connection.fetch("SELECT id FROM vacancies WHERE status='open'")]
-            )
-        }  # fmt: skip
+        candidates = await session.connection.fetch("SELECT direction, source_id, target_ids FROM match_lists")
+        postings: dict[tuple[Kind, str], Posting] = {}
+        vectors: dict[tuple[Kind, str], np.ndarray] = {}
+        for kind in KINDS:
+            ids = [
+                r["id"] for r in await session.connection.fetch(f"SELECT id FROM {TABLES[kind]} WHERE status = 'open'")
+            ]
+            postings |= {
+                (kind, row["id"]): Posting.from_row(kind, row) for row in await session.items.postings(kind, ids)
+            }
+            stored = await session.embeddings.fetch(kind, model_id(settings.model.name), ids)
+            vectors |= {(kind, item_id): e.vector for item_id, e in stored.items()}
         checked = 0
         for c in candidates:
-            source_kind = "vacancy" if c["direction"] == "vacancy_to_resume" else "resume"
-            target_kind = "resume" if source_kind == "vacancy" else "vacancy"
+            source_kind: Kind = "vacancy" if c["direction"] == "vacancy_to_resume" else "resume"
             source = postings[(source_kind, c["source_id"])]
-            targets = [postings[(target_kind, t)] for t in c["target_ids"]]
-            vs, rs = (
-                ([source] * len(targets), targets) if source_kind == "vacancy" else (targets, [source] * len(targets))
-            )
-            scores = scorer.score(vs, rs, np.array(c["scores"], np.float32)).scores
-            order = sorted(range(len(targets)), key=lambda i: (-scores[i], -c["scores"][i], targets[i].id))[:10]
-            stored = await session.ranked_lists.read(c["direction"], c["source_id"])
-            assert stored is not None and stored.model_version == version
-            assert stored.target_ids == [targets[i].id for i in order], c["source_id"]
-            np.testing.assert_allclose(stored.scores, [scores[i] for i in order], rtol=1e-5, atol=1e-6)
-            assert stored.suitable == [bool(scores[i] >= model.threshold) for i in order]
-            assert len(stored.explanations) == len(order)
+            targets = [postings[(opposite(source_kind), t)] for t in c["target_ids"]]
+            pairs = [(source, t) if source_kind == "vacancy" else (t, source) for t in targets]
+            # The cosine from the two stored vectors, as the scorer computes it (not the list's copy of it).
+            cosines = [pair_cosine(vectors[("vacancy", v.id)], vectors[("resume", r.id)]) for v, r in pairs]
+            scores = scorer.score([v for v, _ in pairs], [r for _, r in pairs], np.array(cosines, np.float32)).scores
+            order = sorted(range(len(targets)), key=lambda i: (-scores[i], -cosines[i], targets[i].id))[:10]
+            stored_list = await session.ranked_lists.read(c["direction"], c["source_id"])
+            assert stored_list is not None and stored_list.model_version == version
+            assert stored_list.target_ids == [targets[i].id for i in order], c["source_id"]
+            assert stored_list.scores == [float(scores[i]) for i in order]  # the same bits: exact, not close
+            assert stored_list.suitable == [bool(scores[i] >= model.threshold) for i in order]
+            assert len(stored_list.explanations) == len(order)
             checked += 1
         return checked
 

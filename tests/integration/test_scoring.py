@@ -15,7 +15,8 @@ import aio_pika
 import asyncpg
 import pytest
 
-from careerrank.cli.scorer_commands import activate_command, train_command
+from careerrank.jobs.scoring_models import activate_scoring_model as activate_command
+from careerrank.jobs.scoring_models import train_scoring_model as train_command
 from careerrank.messaging import Names, publish_events
 from careerrank.settings import Settings
 from careerrank.synthetic import simulate

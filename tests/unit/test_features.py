@@ -166,5 +166,6 @@ def test_features_of_a_batch_equal_features_one_by_one(builder: FeatureBuilder) 
     together = builder.features([p[0] for p in pairs], [p[1] for p in pairs], np.array([0.3, 0.6], np.float32))
     for i, (v, r) in enumerate(pairs):
         alone = builder.features([v], [r], np.array([[0.3, 0.6][i]], np.float32))[0]
+        # Bit for bit: a pair's score must not depend on the batch it is scored in.
         np.testing.assert_array_equal(together[i], alone)
     assert together.shape == (2, len(FEATURES)) and INDEX["cosine"] == 0

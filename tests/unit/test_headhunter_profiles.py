@@ -9,6 +9,7 @@ import pytest
 
 from careerrank.ingest import read_events
 from careerrank.ingest.headhunter_profiles import (
+    Cells,
     conditions,
     education_level,
     employer_id,
@@ -140,18 +141,18 @@ def test_employment_schedule_and_remote() -> None:
 
 
 def test_employer_ids_are_stable() -> None:
-    def cells(employer: str, key: str = "") -> dict[str, str]:
-        return {"employer": employer, "employer_id": key}
+    def cells(employer: str, key: str = "") -> Cells:
+        return {"employer": employer, "employer_id": key}.__getitem__
 
-    assert employer_id(cells("Яндекс", "1740").get) == "hh-employer-1740"
-    assert employer_id(cells("", "1740.0").get) == "hh-employer-1740"  # pandas' float column
-    assert employer_id(cells("{'id': '3529', 'name': 'Сбер'}").get) == "hh-employer-3529"
-    assert employer_id(cells("{'name': 'Сбер'}").get) is None
-    by_name = employer_id(cells("ООО «Облачные решения»").get)
+    assert employer_id(cells("Яндекс", "1740")) == "hh-employer-1740"
+    assert employer_id(cells("", "1740.0")) == "hh-employer-1740"  # pandas' float column
+    assert employer_id(cells("{'id': '3529', 'name': 'Сбер'}")) == "hh-employer-3529"
+    assert employer_id(cells("{'name': 'Сбер'}")) is None
+    by_name = employer_id(cells("ООО «Облачные решения»"))
     assert by_name is not None and by_name.startswith("hh-employer-name-") and len(by_name) == 33
-    assert employer_id(cells('ООО  "Облачные Решения"').get) == by_name
-    assert employer_id(cells("ООО Облачные технологии").get) != by_name
-    assert employer_id(cells("").get) is None
+    assert employer_id(cells('ООО  "Облачные Решения"')) == by_name
+    assert employer_id(cells("ООО Облачные технологии")) != by_name
+    assert employer_id(cells("")) is None
 
 
 def test_the_fixture_rows_give_profiles_of_version_2() -> None:
@@ -267,9 +268,9 @@ def test_a_posting_never_fails_for_its_profile(tmp_path: Path) -> None:
     long = "Очень длинное название " * 40
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["Ищет работу на должность:", "Опыт работы", "Последнее/нынешнее место работы"])
-        writer.writerow(["Повар", f"Май 2015 — Июнь 2019 {long} Повар " + "щи " * 10_000, long])
-        writer.writerow(["Повар", "Май 2015 — Июнь 2019 \x01\x02", "\x01\x02"])
+        writer.writerow(["Ищет работу на должность:", "Опыт работы", "Место работы", "Последняя/нынешняя должность"])
+        writer.writerow(["Повар", f"Май 2015 — Июнь 2019 {long} {long} " + "щи " * 10_000, long, long])
+        writer.writerow(["Повар", "Май 2015 — Июнь 2019 \x01\x02", "\x01\x02", "\x01\x02"])
     events = list(read_events(path, skip_invalid=False))
     assert [type(e) for e in events] == [ResumeUpserted, ResumeUpserted]
     (job,) = events[0].work_history  # type: ignore[union-attr]
