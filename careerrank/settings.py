@@ -93,7 +93,9 @@ class EmbedderSettings(BaseModel):
 
 
 class MatcherSettings(BaseModel):
-    top_k: int = Field(default=10, ge=1, le=100)
+    # Candidates per list: the exact top-K by cosine, which the scorer ranks into the recruiter's top 10
+    # (scorer.shown_top). K = 10 keeps the matcher fastest and leaves the model only a reordering of the ten.
+    top_k: int = Field(default=100, ge=1, le=100)
     # Under a backlog a larger batch writes fewer lists per item (a list several new items enter is written
     # once); at low load batches stay small (max_wait), so latency does not pay for it.
     max_batch: int = Field(default=2048, ge=1)

@@ -1,5 +1,5 @@
-"""Targeted mutants of the workers' batch logic, the consume loop and event admission: each must be killed by
-the fast unit tests.
+"""Targeted mutants of the workers' batch logic, the consume loop, event admission and the scorer's ranking:
+each must be killed by the fast unit tests (the ranking's by its integration test against the real services).
 
     .venv/bin/python scripts/mutants.py [--jobs 2] [--timeout 180] [--full | --tests PATH ...] [--only NAME ...]
 
@@ -58,8 +58,12 @@ CONSUMER = "workers/consumer.py"
 SCREEN = "careerrank/retrieval/screen.py"
 CRASH_GUARD = "workers/crash_guard.py"
 ENVELOPE = "schemas/envelope.py"
+LIST_RANKING = "careerrank/scoring/list_ranking.py"
+FEATURES = "careerrank/scoring/features.py"
 CONSUME_LOOP = ("tests/unit/test_consumer.py",)
 ADMISSION = ("tests/unit/test_schemas.py", "tests/unit/test_embedder.py")
+# The recruiters' lists against the real services (a brute-force ranking of every list): about 15 s.
+RANKED_LISTS = ("tests/integration/test_ranked_lists.py",)
 
 MUTANTS = [
     # --- embedder ---------------------------------------------------------------------------------------
@@ -384,6 +388,38 @@ MUTANTS = [
         "pass",
         "an unexpected key (a producer's string) is named in the reason",
         ADMISSION,
+    ),
+    Mutant(
+        "pair-scores-outlive-their-postings",
+        LIST_RANKING,
+        "(vacancy.id, vacancy.version, resume.id, resume.version)",
+        "(vacancy.id, vacancy.id, resume.id, resume.id)",
+        "a pair's cached score is kept after either posting changes",
+        RANKED_LISTS,
+    ),
+    Mutant(
+        "lists-not-ranked-again-after-activation",
+        LIST_RANKING,
+        "await session.ranked_lists.rank_all_under(version)",
+        "await session.ranked_lists.ranked_under()",
+        "activating another model leaves the lists ranked by the old one",
+        RANKED_LISTS,
+    ),
+    Mutant(
+        "flag-guessed-without-a-model",
+        LIST_RANKING,
+        "c.cosines[: self._top], None,",
+        "c.cosines[: self._top], [True] * len(c.target_ids[: self._top]),",
+        "lists ranked by cosine carry a suitable flag nobody computed",
+        RANKED_LISTS,
+    ),
+    Mutant(
+        "features-depend-on-the-batch",
+        FEATURES,
+        "products = dense[other_indices] * other_weights.astype(np.float64)",
+        "products = (dense[other_indices].astype(np.float32) * other_weights).astype(np.float64)",
+        "one item's candidates get other feature bits than the same pairs in a mixed batch",
+        ("tests/unit/test_features.py",),
     ),
 ]
 

@@ -8,12 +8,17 @@ from dataclasses import asdict
 from careerrank.messaging import connect_broker, persistent_message, publish_one
 from careerrank.settings import Settings
 from careerrank.storage import DeadLetter, Session, connected
-from schemas import Kind, opposite
+from careerrank.storage.ranked_lists import RankedList
+from schemas import DIRECTIONS, Kind, opposite
 
 
 async def print_matches(settings: Settings, kind: Kind, item_id: str, as_json: bool = False) -> int:
     async with connected(settings.postgres.dsn.get_secret_value()) as session:
-        rows = await session.lists.read(kind, item_id)
+        ranked = await session.ranked_lists.read(DIRECTIONS[kind], item_id)
+        if ranked is not None:
+            titles = {p["id"]: p["title"] for p in await session.items.postings(opposite(kind), ranked.target_ids)}
+            return _print_ranked(kind, item_id, ranked, titles, as_json)
+        rows = (await session.lists.read(kind, item_id))[:10]
     if as_json:
         print(json.dumps([asdict(r) for r in rows], default=str, ensure_ascii=False, indent=2))
     elif not rows:
@@ -23,6 +28,21 @@ async def print_matches(settings: Settings, kind: Kind, item_id: str, as_json: b
         for r in rows:
             print(f"{r.rank:>3}  {r.score:6.3f}  {r.target_id:<24} {(r.title or '')[:70]}")
     return 0 if rows else 1
+
+
+def _print_ranked(kind: Kind, item_id: str, ranked: RankedList, titles: dict[str, str], as_json: bool) -> int:
+    """The recruiter's list: rank, score, flag and the first reason of each row."""
+    if as_json:
+        print(json.dumps(asdict(ranked), default=str, ensure_ascii=False, indent=2))
+        return 0
+    print(f"top-{len(ranked.target_ids)} {opposite(kind)}s for {kind} {item_id} (ranked by {ranked.model_version}):")
+    for rank, (target, score, flag, reasons) in enumerate(
+        zip(ranked.target_ids, ranked.scores, ranked.flags(), ranked.explanations, strict=True), start=1
+    ):
+        mark = {True: "suitable", False: "unsuitable", None: ""}[flag]
+        why = "; ".join(r["en"] for r in reasons[:2])
+        print(f"{rank:>3}  {score:6.3f} {mark:<10} {target:<24} {titles.get(target, '')[:50]}  {why}")
+    return 0
 
 
 async def dead_letters_command(settings: Settings, action: str, ids: list[int], everything: bool) -> int:

@@ -1,8 +1,9 @@
 """The main job end to end on the bundled SuperJob sample: what ``scripts/demo`` runs.
 
-Starts the local PostgreSQL and RabbitMQ if they are down, migrates, starts both workers as separate
-processes, publishes the sample, waits until every open item has its matches committed, prints a summary
-and a few example lists, and stops the workers with SIGTERM.
+Starts the local PostgreSQL and RabbitMQ if they are down, migrates, starts the workers (embedder, matcher,
+scorer) as separate processes, publishes the sample, waits until every open item has its matches committed and
+every list is ranked, prints a summary and a few example lists (ranked by the active scoring model if one
+is registered and active, by cosine otherwise, and says which), and stops the workers with SIGTERM.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from careerrank.jobs.publish import publish_files
 from careerrank.messaging import Names, connect_broker, delete_topology, queue_stats
 from careerrank.settings import Settings
 from careerrank.storage import Session, connected, migrate
-from schemas import KINDS, Kind
+from schemas import DIRECTIONS, KINDS, Kind, opposite
 
 
 async def wait_until_matched(session: Session, expected: int, timeout_s: float) -> float:
@@ -37,6 +38,15 @@ async def wait_until_matched(session: Session, expected: int, timeout_s: float) 
         await asyncio.sleep(0.5)
 
 
+async def wait_until_ranked(session: Session, timeout_s: float) -> None:
+    """Until the scorer has ranked every list the matcher wrote."""
+    started = time.monotonic()
+    while await session.ranked_lists.pending_changes():
+        if time.monotonic() - started > timeout_s:
+            raise TimeoutError(f"lists not ranked after {timeout_s:.0f} s")
+        await asyncio.sleep(0.5)
+
+
 async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
     files = [data_dir / "vacancies.csv", data_dir / "resumes.csv"]
     missing = [str(f) for f in files if not f.exists()]
@@ -48,7 +58,7 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
     applied = await migrate(dsn)
     print(f"database ready ({applied} migration(s) applied)")
     await declare_or_renew(settings)
-    workers = [start_worker("embedder"), start_worker("matcher")]
+    workers = [start_worker("embedder"), start_worker("matcher"), start_worker("scorer")]
     try:
         await wait_for_consumers(settings)
         print("workers up; publishing the SuperJob sample")
@@ -58,6 +68,7 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
         async with connected(dsn) as session:
             expected = sum([await session.items.count_open(kind) for kind in KINDS])
             await wait_until_matched(session, max(expected, published), timeout_s=1800)
+            await wait_until_ranked(session, timeout_s=1800)
             await _report(session, published, time.monotonic() - started)
     finally:
         codes = [stop_worker(w) for w in workers]
@@ -109,9 +120,25 @@ async def _report(session: Session, published: int, elapsed: float) -> None:
         f"published {published} events; {counts['vacancy']} vacancies and {counts['resume']} resumes matched "
         f"in {elapsed:.1f} s ({published / elapsed:.1f} events/s); {rows} match rows; {dead} dead letters"
     )
+    model = await session.scoring_models.active()
+    if model is None:
+        print(
+            "no scoring model is active: the lists are the cosine top-10 with no suitable flag. With recruiter "
+            "feedback recorded, `careerrank scorer train --activate` trains one and the scorer ranks every list."
+        )
+    else:
+        print(f"lists ranked by scoring model {model.version}, trained on {model.trained_on}")
     examples: tuple[tuple[Kind, int], ...] = (("vacancy", 3), ("resume", 2))
     for kind, limit in examples:
         for item_id, title in await session.items.first_open(kind, limit):
             print(f"\n{kind} {item_id}: {title[:80]}")
-            for m in (await session.lists.read(kind, item_id))[:5]:
-                print(f"  {m.rank:>2}. {m.score:5.3f}  {m.target_id:<18} {(m.title or '')[:70]}")
+            ranked = await session.ranked_lists.read(DIRECTIONS[kind], item_id)
+            if ranked is None:
+                continue
+            titles = {p["id"]: p["title"] for p in await session.items.postings(opposite(kind), ranked.target_ids)}
+            entries = zip(ranked.target_ids, ranked.scores, ranked.flags(), strict=True)
+            for rank, (target, score, flag) in enumerate(entries, start=1):
+                mark = {True: "suitable", False: "unsuitable", None: ""}[flag]
+                print(f"  {rank:>2}. {score:5.3f} {mark:<10} {target:<18} {titles.get(target, '')[:60]}")
+                if rank == 5:
+                    break

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from careerrank.scoring.active_model import COSINE, ActiveModel
-from careerrank.scoring.pair_scorer import PairScorer, Scored, pair_cosine
+from careerrank.scoring.pair_scorer import PairScorer, Scored, pair_cosines
 from careerrank.scoring.postings import Posting
 from careerrank.storage import Database, Session
 from careerrank.storage.ranked_lists import CandidateList, RankedList
@@ -46,7 +46,7 @@ class ListRanking:
         self._vectors: dict[tuple[Kind, str], np.ndarray] = {}
         self._top = top
         self._postings: dict[tuple[Kind, str], Posting] = {}
-        self._scores: OrderedDict[PairKey, float] = OrderedDict()
+        self._scores: OrderedDict[PairKey, tuple[float, float]] = OrderedDict()  # (score, cosine)
         self._reasons: dict[PairKey, list[dict[str, Any]]] = {}
         self._cache_pairs = cache_pairs
         self._scores_model: str | None = None
@@ -90,66 +90,68 @@ class ListRanking:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._active.executor, self._rank_with, scorer, candidates)
 
-    def _pair(self, c: CandidateList, target: str) -> tuple[Posting, Posting, float] | None:
-        """The pair's (vacancy, resume, cosine), the cosine recomputed from the stored vectors: the two lists
-        holding a pair carry its cosine from two matrix products, which may differ in the last bits."""
+    def _entries(self, c: CandidateList) -> list[tuple[str, Posting, Posting, PairKey]]:
+        """The list's candidates as (target id, vacancy, resume, pair key), those with a posting and a vector."""
         source_kind = SOURCE_KIND[c.direction]
         target_kind: Kind = "resume" if source_kind == "vacancy" else "vacancy"
         source = self._postings.get((source_kind, c.source_id))
-        other = self._postings.get((target_kind, target))
-        if source is None or other is None:
-            return None
-        vacancy, resume = (source, other) if source_kind == "vacancy" else (other, source)
-        v_vector = self._vectors.get(("vacancy", vacancy.id))
-        r_vector = self._vectors.get(("resume", resume.id))
-        if v_vector is None or r_vector is None:
-            return None
-        return vacancy, resume, pair_cosine(v_vector, r_vector)
+        if source is None or (source_kind, source.id) not in self._vectors:
+            return []
+        out = []
+        for target in c.target_ids:
+            other = self._postings.get((target_kind, target))
+            if other is None or (target_kind, target) not in self._vectors:
+                continue  # an item closed since the list was written: the next change drops it
+            vacancy, resume = (source, other) if source_kind == "vacancy" else (other, source)
+            out.append((target, vacancy, resume, (vacancy.id, vacancy.version, resume.id, resume.version)))
+        return out
 
     def _rank_with(self, scorer: PairScorer, candidates: list[CandidateList]) -> list[RankedList]:
-        # Score the pairs not seen at these versions, all at once.
-        missing: dict[PairKey, tuple[Posting, Posting, float]] = {}
-        for c in candidates:
-            for target in c.target_ids:
-                pair = self._pair(c, target)
-                if pair is not None:
-                    key = _key(pair[0], pair[1])
-                    if key not in self._scores:
-                        missing[key] = pair
+        entries = [self._entries(c) for c in candidates]
+        # Score the pairs not seen at these versions, all at once. The cosine is recomputed from the stored
+        # vectors: the two lists holding a pair carry it from two matrix products, which may differ in the last
+        # bits, and a pair must score the same whichever list brought it.
+        missing: dict[PairKey, tuple[Posting, Posting]] = {}
+        for rows in entries:
+            for _, vacancy, resume, key in rows:
+                if key not in self._scores:
+                    missing[key] = (vacancy, resume)
         if missing:
-            rows = list(missing.values())
-            scored = scorer.score(
-                [r[0] for r in rows], [r[1] for r in rows], np.array([r[2] for r in rows], np.float32)
+            pairs = list(missing.values())
+            cosines = pair_cosines(
+                np.stack([self._vectors[("vacancy", v.id)] for v, _ in pairs]),
+                np.stack([self._vectors[("resume", r.id)] for _, r in pairs]),
             )
-            for key, score in zip(missing, scored.scores.tolist(), strict=True):
-                self._scores[key] = score
-            self.pairs_scored += len(rows)
+            scored = scorer.score([v for v, _ in pairs], [r for _, r in pairs], cosines)
+            for key, score, cosine in zip(missing, scored.scores.tolist(), cosines.tolist(), strict=True):
+                self._scores[key] = (score, cosine)
+            self.pairs_scored += len(pairs)
             while len(self._scores) > self._cache_pairs:
                 old, _ = self._scores.popitem(last=False)
                 self._reasons.pop(old, None)
-        return self._tops(scorer, candidates)
+        return self._tops(scorer, candidates, entries)
 
-    def _tops(self, scorer: PairScorer, candidates: list[CandidateList]) -> list[RankedList]:
-        chosen: list[tuple[CandidateList, list[tuple[str, float, float, PairKey, tuple[Posting, Posting]]]]] = []
+    def _tops(
+        self,
+        scorer: PairScorer,
+        candidates: list[CandidateList],
+        entries: list[list[tuple[str, Posting, Posting, PairKey]]],
+    ) -> list[RankedList]:
+        chosen = []
         unexplained: dict[PairKey, tuple[Posting, Posting, float]] = {}
-        for c in candidates:
-            rows = []
-            for target in c.target_ids:
-                pair = self._pair(c, target)
-                if pair is None:
-                    continue  # an item closed since the list was written: the next change drops it
-                key = _key(pair[0], pair[1])
-                rows.append((target, self._scores[key], pair[2], key, (pair[0], pair[1])))
-            rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
-            top = rows[: self._top]
-            chosen.append((c, top))
-            for _, _, cosine, key, (vacancy, resume) in top:
+        for c, rows in zip(candidates, entries, strict=True):
+            ranked = sorted(
+                ((target, *self._scores[key], key, vacancy, resume) for target, vacancy, resume, key in rows),
+                key=lambda r: (-r[1], -r[2], r[0]),
+            )[: self._top]
+            chosen.append((c, ranked))
+            for _, _, cosine, key, vacancy, resume in ranked:
                 if key not in self._reasons:
                     unexplained[key] = (vacancy, resume, cosine)
         if unexplained:
-            rows_ = list(unexplained.values())
-            v_side, r_side = [r[0] for r in rows_], [r[1] for r in rows_]
-            scored: Scored = scorer.score(v_side, r_side, np.array([r[2] for r in rows_], np.float32))
+            triples = list(unexplained.values())
+            v_side, r_side = [t[0] for t in triples], [t[1] for t in triples]
+            scored: Scored = scorer.score(v_side, r_side, np.array([t[2] for t in triples], np.float32))
             for key, reasons in zip(unexplained, scorer.explain(scored, v_side, r_side), strict=True):
                 self._reasons[key] = reasons
         threshold = scorer.model.threshold
@@ -157,15 +159,15 @@ class ListRanking:
             RankedList(
                 c.direction,
                 c.source_id,
-                [r[0] for r in top],
-                [r[1] for r in top],
-                [r[2] for r in top],
-                [r[1] >= threshold for r in top],
-                [self._reasons[r[3]] for r in top],
+                [r[0] for r in ranked],
+                [r[1] for r in ranked],
+                [r[2] for r in ranked],
+                [r[1] >= threshold for r in ranked],
+                [self._reasons[r[3]] for r in ranked],
                 scorer.version,
                 c.computed_at,
             )
-            for c, top in chosen
+            for c, ranked in chosen
         ]
 
     async def _refresh_postings(self, session: Session, candidates: Sequence[CandidateList]) -> None:
@@ -199,7 +201,3 @@ class ListRanking:
                         self._vectors[(kind, item_id)] = embedding.vector
                     else:
                         self._vectors.pop((kind, item_id), None)
-
-
-def _key(vacancy: Posting, resume: Posting) -> PairKey:
-    return (vacancy.id, vacancy.version, resume.id, resume.version)

@@ -82,6 +82,14 @@ class PairScorer:
         return [explain(contributions[i], scored.features[i], vacancies[i], resumes[i]) for i in range(len(vacancies))]
 
 
+def pair_cosines(vacancies: np.ndarray, resumes: np.ndarray) -> np.ndarray:
+    """Row-wise cosines of stored (unit) vectors, in float64 then float32: a row gives the same bits whatever
+    other rows are in the batch, so a pair scores the same whichever list or application brings it."""
+    products = np.multiply(vacancies.astype(np.float64), resumes.astype(np.float64))
+    cosines: np.ndarray = products.sum(axis=1).astype(np.float32)
+    return cosines
+
+
 def pair_cosine(vacancy: np.ndarray, resume: np.ndarray) -> float:
-    """The cosine of two stored (unit) vectors, in float64: the same bits for the same pair, always."""
-    return float(np.float32(np.dot(vacancy.astype(np.float64), resume.astype(np.float64))))
+    """:func:`pair_cosines` of one pair."""
+    return float(pair_cosines(vacancy[None, :], resume[None, :])[0])

@@ -36,6 +36,10 @@ class RankedList:
     model_version: str
     candidates_at: datetime
 
+    def flags(self) -> list[bool | None]:
+        """Each row's suitable flag; None for every row while no model is active."""
+        return list(self.suitable) if self.suitable is not None else [None] * len(self.target_ids)
+
 
 class RankedLists:
     """Queries on ``ranked_lists``, ``list_changes`` and ``ranking_state`` over one connection."""

@@ -97,6 +97,7 @@ def process_env(settings: Settings, **extra: str) -> dict[str, str]:
         "CAREERRANK_AMQP__RETRY_DELAYS_S": json.dumps(settings.amqp.retry_delays_s),
         "CAREERRANK_POSTGRES__DSN": settings.postgres.dsn.get_secret_value(),
         "CAREERRANK_MODEL__NAME": settings.model.name,
+        "CAREERRANK_MATCHER__TOP_K": str(settings.matcher.top_k),
         **extra,
     }
 

@@ -4,7 +4,10 @@ Every YAML/JSON file parses, and every name the deploy files share with the code
 services in ``depends_on``, ``careerrank`` subcommands (the parser the ``careerrank`` command builds), ``CAREERRANK_*``
 variables (fields of ``careerrank.settings.Settings``), metric names in alerts and the dashboard
 (``careerrank.observability.metrics.PipelineMetrics``), and the Dockerfiles install torch before the package.
-The ``test_checker_*`` tests feed each checker a broken input, so a checker that finds nothing fails too.
+Every deployable worker (``workers.__main__.DEPLOYABLES``) is deployed and monitored alike: a compose service, a
+Kubernetes Deployment, a Prometheus job, the alert rules and the dashboard. The ``careerrank`` commands the docs
+show (``docker compose ... run``, ``kubectl exec``) parse too. The ``test_checker_*`` tests feed each checker a
+broken input, so a checker that finds nothing fails too.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import io
 import json
 import os
 import re
+import shlex
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +55,8 @@ EXPECTED_FILES = [
     "k8s/reindex-job.yaml",
     "k8s/embedder.yaml",
     "k8s/matcher.yaml",
+    "k8s/scorer.yaml",
+    "k8s/scorer-train-job.yaml",
 ]
 YAML_FILES = sorted(p for p in DEPLOY.rglob("*") if p.suffix in (".yml", ".yaml"))
 JSON_FILES = sorted(DEPLOY.rglob("*.json"))
@@ -64,7 +70,9 @@ RABBITMQ_METRICS = {  # rabbitmq_prometheus plugin, /metrics/detailed?family=que
     "rabbitmq_detailed_queue_messages",
 }
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
-WORKER_METRICS_PORTS = {"embedder": 9101, "matcher": 9102}
+WORKER_METRICS_PORTS = {"embedder": 9101, "matcher": 9102, "scorer": 9103}
+QUEUE_PREFIX = "careerrank"  # CAREERRANK_AMQP__PREFIX in k8s/configmap.yaml, the default elsewhere
+GRID_COLUMNS = 24  # Grafana's dashboard grid
 DRAIN_TIMEOUT_VAR = "CAREERRANK_WORKER__DRAIN_TIMEOUT_S"
 METRICS_PORT_VAR = "CAREERRANK_WORKER__METRICS_PORT"
 
@@ -220,6 +228,125 @@ def _depends_on(service: dict[str, Any]) -> dict[str, str]:
     if isinstance(deps, list):
         return dict.fromkeys(deps, "service_started")
     return {name: (spec or {}).get("condition", "service_started") for name, spec in deps.items()}
+
+
+_LABEL_MATCHER = re.compile(r'([A-Za-z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _accepts(op: str, pattern: str, value: str) -> bool:
+    """Whether a PromQL label matcher ``op pattern`` (regexes anchored, as PromQL does) accepts ``value``."""
+    if op in ("=", "!="):
+        return (pattern == value) is (op == "=")
+    return (re.fullmatch(pattern, value) is not None) is (op == "=~")
+
+
+def _selects(
+    expr: str, metric: str, label: str, value: str, *, before: str = "", after: str = "", unfiltered: bool = False
+) -> bool:
+    """Whether a use of ``metric`` in ``expr`` (preceded by the regex ``before``, followed by ``after``) selects the
+    series whose ``label`` is ``value``: its matchers on ``label`` all accept it, and it has one unless
+    ``unfiltered`` lets a use without a matcher on ``label`` (which selects every value) count."""
+    masked = _STRING.sub(lambda m: '"' + "_" * (len(m[0]) - 2) + '"', expr)  # braces inside strings
+    pattern = rf"{before}(?<![\w:.$]){re.escape(metric)}(?![\w:])\s*(\{{[^}}]*\}})?{after}"
+    for m in re.finditer(pattern, masked):
+        selector = expr[m.start(1) : m.end(1)] if m[1] else ""
+        matchers = [
+            (op, re.sub(r"\\(.)", r"\1", quoted))  # the string literal's escapes
+            for name, op, quoted in _LABEL_MATCHER.findall(selector)
+            if name == label
+        ]
+        if all(_accepts(op, p, value) for op, p in matchers) if matchers else unfiltered:
+            return True
+    return False
+
+
+def _alert_coverage_problems(exprs: list[str], workers: Iterable[str]) -> list[str]:
+    """What the alert rules leave unwatched of each worker: its queue's backlog, its scrape target down or
+    missing, its failing batches, its dead letters."""
+    problems = []
+    for worker in workers:
+        queue, job = f"{QUEUE_PREFIX}.{worker}", f"careerrank-{worker}"
+        ready = "rabbitmq_detailed_queue_messages_ready"
+        wanted: list[tuple[str, str, str, str, dict[str, Any]]] = [
+            (f"the backlog of {queue}", ready, "queue", queue, {"before": r"deriv\(\s*"}),
+            (f"{job} down (up == 0)", "up", "job", job, {"after": r"\s*==\s*0\b"}),
+            (f"{job} missing (absent(up))", "up", "job", job, {"before": r"absent\(\s*", "after": r"\s*\)"}),
+            (f"failing batches of {worker}", "careerrank_batch_errors_total", "worker", worker, {"unfiltered": True}),
+            (f"dead letters of {worker}", "careerrank_dead_letters_total", "worker", worker, {"unfiltered": True}),
+        ]
+        for what, metric, label, value, options in wanted:
+            if not any(_selects(e, metric, label, value, **options) for e in exprs):
+                problems.append(f"no alert rule watches {what}")
+    return problems
+
+
+def _grid_problems(panels: list[dict[str, Any]]) -> list[str]:
+    """Top-level panels must lie inside the grid and not overlap (Grafana would shove them around)."""
+    problems: list[str] = []
+    placed: list[tuple[str, tuple[int, int, int, int]]] = []
+    for panel in panels:
+        name = f"panel {panel.get('id')} {panel.get('title')!r}"
+        pos = panel.get("gridPos") or {}
+        if not all(type(pos.get(k)) is int for k in "xywh"):
+            problems.append(f"{name}: gridPos needs integers x, y, w, h: {pos}")
+            continue
+        x, y, w, h = (pos[k] for k in "xywh")
+        if x < 0 or y < 0 or w < 1 or h < 1 or x + w > GRID_COLUMNS:
+            problems.append(f"{name}: gridPos {pos} is outside the {GRID_COLUMNS}-column grid")
+        for other, (ox, oy, ow, oh) in placed:
+            if x < ox + ow and ox < x + w and y < oy + oh and oy < y + h:
+                problems.append(f"{name} overlaps {other}")
+        placed.append((name, (x, y, w, h)))
+    return problems
+
+
+# Options of `docker compose`, `docker compose run` and `kubectl exec` that take a value.
+_COMPOSE_OPTIONS = {"-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory"}
+_RUN_OPTIONS = {"-v", "--volume", "-e", "--env", "-w", "--workdir", "-u", "--user", "--name", "--entrypoint"}
+_EXEC_OPTIONS = {"-c", "--container", "-n", "--namespace", "--context"}
+
+
+def _first_operand(tokens: list[str], takes_value: set[str]) -> int:
+    """Index of the first token that is neither an option nor an option's value (``len(tokens)`` if none)."""
+    skip = False
+    for n, token in enumerate(tokens):
+        if skip:
+            skip = False
+        elif token.startswith("-"):
+            skip = token in takes_value
+        else:
+            return n
+    return len(tokens)
+
+
+def _documented_commands(text: str, where: str) -> list[tuple[str, str, str, list[str]]]:
+    """``(where, "compose" or "k8s", service or Deployment, argv after careerrank)`` of each
+    ``docker compose ... run [options] SERVICE ARGS`` and ``kubectl exec deploy/NAME -- careerrank ARGS`` line of
+    ``text``, in ``#`` comments too, with backslash continuations joined."""
+    lines = "\n".join(re.sub(r"^\s*#+", "", line) for line in text.splitlines())
+    found = []
+    for line in re.sub(r"\\\n", " ", lines).splitlines():
+        m = re.match(r"\s*(docker compose|kubectl exec)\s(.*)", line)
+        if not m:
+            continue
+        tokens = shlex.split(m[2], comments=True)
+        here = f"{where}: {' '.join(line.split())}"
+        if m[1] == "docker compose":
+            at = _first_operand(tokens, _COMPOSE_OPTIONS)
+            if at == len(tokens) or tokens[at] != "run":
+                continue  # up, stop, ...
+            run = tokens[at + 1 :]
+            service = _first_operand(run, _RUN_OPTIONS)
+            if service < len(run) and "--entrypoint" not in run[:service]:
+                found.append((here, "compose", run[service], run[service + 1 :]))
+        elif "--" in tokens:
+            split = tokens.index("--")
+            target, command = tokens[:split], tokens[split + 1 :]
+            at = _first_operand(target, _EXEC_OPTIONS)
+            if at < len(target) and command and Path(command[0]).name == "careerrank":
+                found.append((here, "k8s", target[at], command[1:]))
+    return found
 
 
 def _compose_problems(compose: dict[str, Any]) -> list[str]:
@@ -414,6 +541,11 @@ def _careerrank_commands() -> list[tuple[str, list[str]]]:
 # ---------------------------------------------------------------------------------------------- files
 
 
+def test_every_deployable_is_a_deployed_worker() -> None:
+    assert {d.name for d in DEPLOYABLES} == set(WORKER_METRICS_PORTS), "add the worker to WORKER_METRICS_PORTS"
+    assert len(set(WORKER_METRICS_PORTS.values())) == len(WORKER_METRICS_PORTS), "metrics ports must differ"
+
+
 def test_expected_deploy_files_exist() -> None:
     missing = [f for f in EXPECTED_FILES if not (DEPLOY / f).is_file()]
     assert not missing, f"missing under deploy/: {missing}"
@@ -440,14 +572,20 @@ def test_compose_depends_on_only_existing_services() -> None:
 
 def test_compose_services_and_lifecycle() -> None:
     services = _compose()["services"]
-    assert {"postgres", "rabbitmq", "migrate", "embedder", "matcher", "prometheus"} <= set(services)
+    assert {"postgres", "rabbitmq", "migrate", "prometheus", *WORKER_METRICS_PORTS} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:15")
     assert services["rabbitmq"]["image"].startswith("rabbitmq:3.13-management")
     assert "healthcheck" in services["postgres"] and "healthcheck" in services["rabbitmq"]
     assert services["migrate"].get("restart", "no") in ("no", False), "migrate is one-shot"
     for worker, port in WORKER_METRICS_PORTS.items():
         service = services[worker]
-        assert _depends_on(service).get("migrate") == "service_completed_successfully", worker
+        assert service.get("command") == [worker], f"{worker} must run `careerrank {worker}`"
+        assert _is_careerrank_image(service.get("image", "")) and "build" in service, worker
+        deps = _depends_on(service)
+        assert deps.get("migrate") == "service_completed_successfully", worker
+        assert deps.get("postgres") == deps.get("rabbitmq") == "service_healthy", worker
+        assert any(str(p).endswith(f":{port}") for p in service.get("ports") or []), f"{worker}: publish {port}"
+        assert worker in _depends_on(services["prometheus"]), f"prometheus does not start after {worker}"
         env = _env_dict(service.get("environment"))
         assert env.get(METRICS_PORT_VAR) == str(port), f"{worker} must serve /metrics on {port}"
         grace, drain = _seconds(service.get("stop_grace_period", "10s")), _drain_timeout(env)
@@ -475,11 +613,16 @@ def test_compose_paths_exist() -> None:
     assert problems == []
 
 
-def test_prometheus_scrapes_both_workers_and_loads_the_rules() -> None:
+def test_prometheus_scrapes_every_worker_and_loads_the_rules() -> None:
     (config,) = _yaml_docs(PROMETHEUS)
-    targets = {t for job in config["scrape_configs"] for sc in job.get("static_configs", []) for t in sc["targets"]}
+    jobs = {
+        job["job_name"]: {t for sc in job.get("static_configs", []) for t in sc["targets"]}
+        for job in config["scrape_configs"]
+    }
+    targets = set().union(*jobs.values())
     for worker, port in WORKER_METRICS_PORTS.items():
-        assert f"{worker}:{port}" in targets
+        # The alert rules name the workers' jobs careerrank-<worker>.
+        assert jobs.get(f"careerrank-{worker}") == {f"{worker}:{port}"}, f"{worker}: {jobs}"
     assert "rabbitmq:15692" in targets, "queue metrics come from the rabbitmq_prometheus plugin on 15692"
     mounts = {v.split(":")[1]: v.split(":")[0] for v in _compose()["services"]["prometheus"]["volumes"]}
     for rule_file in config["rule_files"]:
@@ -492,8 +635,9 @@ def test_prometheus_scrapes_both_workers_and_loads_the_rules() -> None:
 def test_grafana_provisioning_matches_the_dashboard() -> None:
     (datasources,) = _yaml_docs(DEPLOY / "grafana/provisioning/datasources/prometheus.yml")
     uids = {d["uid"] for d in datasources["datasources"]}
-    dashboard = json.loads(DASHBOARD.read_text())
-    used = {p["datasource"]["uid"] for p in dashboard["panels"]}
+    panels = [p for p in _dashboard_panels() if p.get("type") != "row"]
+    used = {p["datasource"]["uid"] for p in panels}
+    used |= {t["datasource"]["uid"] for p in panels for t in p.get("targets") or [] if "datasource" in t}
     assert used <= uids, f"panels use datasources {used - uids} that are not provisioned"
     (providers,) = _yaml_docs(DEPLOY / "grafana/provisioning/dashboards/careerrank.yml")
     paths = {p["options"]["path"] for p in providers["providers"]}
@@ -506,8 +650,30 @@ def test_grafana_provisioning_matches_the_dashboard() -> None:
 
 def test_every_careerrank_command_is_a_real_subcommand() -> None:
     commands = _careerrank_commands()
-    assert {argv[0] for _, argv in commands if argv} >= {"migrate", "embedder", "matcher"}, commands
+    assert {argv[0] for _, argv in commands if argv} >= {"migrate", *WORKER_METRICS_PORTS}, commands
     assert _command_problems(commands) == []
+
+
+def test_documented_commands_run_real_services_and_subcommands() -> None:
+    services = _compose()["services"]
+    deployments = _k8s_by_kind("Deployment")
+    documented = [
+        found
+        for path in TEXT_FILES
+        if path.suffix in (".md", ".yml", ".yaml")
+        for found in _documented_commands(path.read_text(encoding="utf-8"), str(path.relative_to(DEPLOY)))
+    ]
+    problems = []
+    for where, kind, target, _ in documented:
+        if kind == "compose" and not (target in services and "build" in services[target]):
+            problems.append(f"{where}: {target} is not a careerrank service of docker-compose.yml")
+        resource = target.split("/", 1)
+        if kind == "k8s" and not (resource[0] in ("deploy", "deployment") and resource[-1] in deployments):
+            problems.append(f"{where}: {target} is not deploy/<a Deployment under deploy/k8s>")
+    commands = [(where, argv) for where, _, _, argv in documented]
+    assert {argv[0] for _, argv in commands if argv} >= {"publish", "matches", "scorer"}, commands
+    assert {tuple(argv[:2]) for _, argv in commands} >= {("scorer", "train"), ("scorer", "activate")}, commands
+    assert problems + _command_problems(commands) == []
 
 
 def test_every_careerrank_env_var_is_a_settings_field() -> None:
@@ -554,6 +720,12 @@ def _alert_rules() -> list[dict[str, Any]]:
     return [rule for group in doc["groups"] for rule in group["rules"]]
 
 
+def _dashboard_panels() -> list[dict[str, Any]]:
+    """Every panel, those inside (collapsed) rows too."""
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return [*panels, *(inner for p in panels if p.get("type") == "row" for inner in p.get("panels") or [])]
+
+
 def _dashboard_exprs() -> list[tuple[str, str]]:
     def walk(node: Any, where: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, dict):
@@ -585,9 +757,19 @@ def test_alert_rules_are_well_formed_and_cover_the_pipeline() -> None:
         "careerrank_dead_letters_total",
         "careerrank_event_to_match_seconds_bucket",
         "careerrank_batch_errors_total",
+        "careerrank_applications_scored_total",
         "rabbitmq_detailed_queue_messages_ready",
         "up",
     } <= used, used
+    exprs = [r["expr"] for r in rules]
+    assert _alert_coverage_problems(exprs, WORKER_METRICS_PORTS) == []
+    # The scorer's work: nothing scored while its queue holds messages.
+    scorer_queue = f"{QUEUE_PREFIX}.scorer"
+    assert any(
+        "careerrank_applications_scored_total" in e
+        and _selects(e, "rabbitmq_detailed_queue_messages_ready", "queue", scorer_queue)
+        for e in exprs
+    ), "no alert on the scorer not scoring while its queue has messages"
 
 
 def test_dashboard_covers_the_pipeline() -> None:
@@ -599,9 +781,16 @@ def test_dashboard_covers_the_pipeline() -> None:
         "careerrank_event_to_match_seconds_bucket",
         "careerrank_index_items",
         "careerrank_match_rows_written_total",
+        # the scorer
+        "careerrank_applications_scored_total",
+        "careerrank_lists_ranked_total",
+        "careerrank_feedback_total",
+        "careerrank_scoring_model_info",
+        "careerrank_batch_errors_total",
     } <= used, used
-    ids = [p["id"] for p in json.loads(DASHBOARD.read_text())["panels"]]
+    ids = [p["id"] for p in _dashboard_panels()]
     assert len(ids) == len(set(ids)), "panel ids must be unique"
+    assert _grid_problems(json.loads(DASHBOARD.read_text())["panels"]) == []
 
 
 def test_every_metric_in_alerts_and_dashboard_exists() -> None:
@@ -643,6 +832,37 @@ def _k8s_by_kind(kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def _k8s_worker_problems(docs: list[tuple[Path, dict[str, Any]]], deployments: dict[str, Any]) -> list[str]:
+    """Each worker's Deployment runs ``careerrank <worker>`` with its metrics port, and kustomize applies it."""
+    (base,) = _yaml_docs(K8S / "kustomization.yaml")
+    applied = {(K8S / ref).resolve() for ref in base.get("resources") or []}
+    patches = _k8s_patch_files()
+    files = {
+        doc["metadata"]["name"]: path.resolve()
+        for path, doc in docs
+        if doc.get("kind") == "Deployment" and path.resolve() not in patches
+    }
+    problems = []
+    for worker, port in WORKER_METRICS_PORTS.items():
+        name = f"careerrank-{worker}"
+        if name not in deployments:
+            continue  # reported by the caller
+        template = deployments[name]["spec"]["template"]
+        if template["metadata"]["labels"].get("app.kubernetes.io/component") != worker:
+            problems.append(f"{name}: pod label app.kubernetes.io/component is not {worker}")
+        if template["metadata"].get("annotations", {}).get("prometheus.io/scrape") != "true":
+            problems.append(f'{name}: prometheus.io/scrape is not "true"')
+        (container,) = template["spec"]["containers"]
+        if "command" in container or container.get("args") != [worker]:
+            problems.append(f"{name}: runs {container.get('command')} {container.get('args')}, not [{worker!r}]")
+        env = {e["name"]: e.get("value") for e in container.get("env") or []}
+        if env.get(METRICS_PORT_VAR) != str(port):
+            problems.append(f"{name}: {METRICS_PORT_VAR} is {env.get(METRICS_PORT_VAR)}, not {port}")
+        if files[name] not in applied:
+            problems.append(f"{name}: {files[name].name} is not a resource of k8s/kustomization.yaml")
+    return problems
+
+
 def test_k8s_manifests() -> None:
     docs = _k8s_docs()
     problems = []
@@ -658,8 +878,9 @@ def test_k8s_manifests() -> None:
     secrets = _k8s_by_kind("Secret")
     drain = max((_drain_timeout(c.get("data") or {}) for c in configmaps.values()), default=_drain_timeout({}))
     deployments = _k8s_by_kind("Deployment")
-    assert {"careerrank-embedder", "careerrank-matcher"} <= set(deployments), sorted(deployments)
+    assert {f"careerrank-{w}" for w in WORKER_METRICS_PORTS} <= set(deployments), sorted(deployments)
     assert "careerrank-migrate" in _k8s_by_kind("Job")
+    problems += _k8s_worker_problems(docs, deployments)
     matcher = deployments["careerrank-matcher"]["spec"]
     assert matcher["replicas"] == 1, "one matcher owns the index (single active consumer)"
     assert matcher.get("strategy", {}).get("type") == "Recreate"
@@ -683,6 +904,13 @@ def test_k8s_manifests() -> None:
             resources = container.get("resources") or {}
             if not resources.get("requests") or not (resources.get("limits") or {}).get("memory"):
                 problems.append(f"{name}/{container['name']}: needs resource requests and a memory limit")
+            security = container.get("securityContext") or {}
+            if not (
+                security.get("allowPrivilegeEscalation") is False
+                and security.get("readOnlyRootFilesystem") is True
+                and "ALL" in ((security.get("capabilities") or {}).get("drop") or [])
+            ):
+                problems.append(f"{name}/{container['name']}: no privilege escalation, read-only root, drop ALL")
             for source in container.get("envFrom") or []:
                 for key, known in (("configMapRef", configmaps), ("secretRef", secrets)):
                     if key in source and source[key]["name"] not in known:
@@ -801,3 +1029,70 @@ def test_checker_rejects_broken_dockerfiles() -> None:
     for what, text in broken.items():
         assert text != good, what
         assert _dockerfile_problems(text, gpu=False), what
+
+
+def test_checker_rejects_alert_rules_that_miss_a_worker() -> None:
+    covering = [
+        'deriv(rabbitmq_detailed_queue_messages_ready{queue=~"careerrank\\\\.(a|b)"}[15m]) > 0',
+        'up{job=~"careerrank-(a|b)"} == 0',
+        'absent(up{job="careerrank-a"}) or absent(up{job="careerrank-b"})',
+        "sum by (worker) (increase(careerrank_batch_errors_total[10m])) > 0",
+        "sum by (worker, reason) (rate(careerrank_dead_letters_total[5m])) > 0",
+    ]
+    assert _alert_coverage_problems(covering, ["a", "b"]) == []
+    assert _selects(covering[0], "rabbitmq_detailed_queue_messages_ready", "queue", "careerrank.a")
+    assert not _selects(covering[0], "rabbitmq_detailed_queue_messages_ready", "queue", "careerrankXa")  # \\. is a dot
+    assert len(_alert_coverage_problems(covering, ["a", "b", "c"])) == 3  # backlog, down, missing: not dead letters
+    for n, narrowed in enumerate(
+        [
+            covering[0].replace("(a|b)", "a"),
+            covering[1].replace("(a|b)", "a"),
+            covering[2].replace(' or absent(up{job="careerrank-b"})', ""),
+            'increase(careerrank_batch_errors_total{worker="a"}[10m]) > 0',
+            'rate(careerrank_dead_letters_total{worker!="b"}[5m]) > 0',
+        ]
+    ):
+        exprs = [*covering[:n], narrowed, *covering[n + 1 :]]
+        assert len(_alert_coverage_problems(exprs, ["a", "b"])) == 1, narrowed
+    # `up == 0` and `absent(up)` are told apart, and so is a backlog from a mere depth.
+    assert _alert_coverage_problems(['up{job="careerrank-a"} == 0'], ["a"]) != _alert_coverage_problems(
+        ['absent(up{job="careerrank-a"})'], ["a"]
+    )
+    assert not _selects(
+        'rabbitmq_detailed_queue_messages_ready{queue="careerrank.a"} > 0',
+        "rabbitmq_detailed_queue_messages_ready",
+        "queue",
+        "careerrank.a",
+        before=r"deriv\(\s*",
+    )
+
+
+def test_checker_rejects_overlapping_panels() -> None:
+    def panel(pid: int, x: int, y: int, w: int, h: int) -> dict[str, Any]:
+        return {"id": pid, "title": str(pid), "gridPos": {"x": x, "y": y, "w": w, "h": h}}
+
+    assert _grid_problems([panel(1, 0, 0, 12, 8), panel(2, 12, 0, 12, 8), panel(3, 0, 8, 24, 1)]) == []
+    assert _grid_problems([panel(1, 0, 0, 12, 8), panel(2, 11, 0, 12, 8)])  # side by side, one column shared
+    assert _grid_problems([panel(1, 0, 0, 12, 8), panel(2, 0, 7, 12, 8)])  # one row shared
+    assert _grid_problems([panel(1, 16, 0, 12, 8)])  # past column 24
+    assert _grid_problems([{"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12}}])
+
+
+def test_checker_reads_documented_commands() -> None:
+    text = """
+# CareerRank:
+#   docker compose -f deploy/docker-compose.yml up -d --build    # not a run
+#   docker compose -f x.yml run --rm --no-deps \\
+#       -v "$PWD/data:/data:ro" embedder publish /data/a.csv --skip-invalid
+docker compose run --rm --entrypoint sh scorer -c true
+kubectl exec -n prod deploy/careerrank-scorer -- careerrank scorer activate V1   # a comment
+kubectl exec deploy/careerrank-scorer -- sh
+"""
+    found = _documented_commands(text, "t")
+    assert [(kind, target, argv) for _, kind, target, argv in found] == [
+        ("compose", "embedder", ["publish", "/data/a.csv", "--skip-invalid"]),
+        ("k8s", "deploy/careerrank-scorer", ["scorer", "activate", "V1"]),
+    ]
+    assert _command_problems([("typo", ["scorer", "activat", "V1"])])
+    assert _command_problems([("missing version", ["scorer", "activate"])])
+    assert _command_problems([(w, argv) for w, _, _, argv in found]) == []
