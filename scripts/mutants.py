@@ -368,7 +368,7 @@ MUTANTS = [
     Mutant(
         "no-clock-skew-limit",
         ENVELOPE,
-        "if not_after is not None and event.occurred_at > not_after:",
+        "if not_after is not None and occurred_at > not_after:",
         "if False:",
         "an occurred_at of 9999-12-31 is accepted and freezes the item",
         ADMISSION,

@@ -51,31 +51,36 @@ class Applications:
         """Apply submissions and withdrawals newer than what is stored; return the event ids applied.
 
         Versions decide, so events may arrive in any order: a late submission does not reopen an application
-        withdrawn after it. A (re)submission clears the stored score: the scorer scores it again.
+        withdrawn after it. A (re)submission clears the stored score: the scorer scores it again. Of several
+        events of one pair in ``events`` only the newest can apply; all of them go in one statement.
         """
-        applied: set[str] = set()
-        # One statement per event keeps "newest wins" exact when a batch holds several events of one pair.
-        for event in sorted(events, key=lambda e: e.occurred_at):
-            status = "open" if event.type == "application.submitted" else "withdrawn"
-            row = await self._conn.fetchval(
-                """INSERT INTO applications AS a (vacancy_id, resume_id, status, version, submitted_at)
-                   VALUES ($1, $2, $3, $4, $4)
-                   ON CONFLICT (vacancy_id, resume_id) DO UPDATE
-                      SET status = EXCLUDED.status, version = EXCLUDED.version,
-                          submitted_at = CASE WHEN EXCLUDED.status = 'open' THEN EXCLUDED.version
-                                              ELSE a.submitted_at END,
-                          score = NULL, suitable = NULL, explanation = NULL, model_version = NULL,
-                          vacancy_version = NULL, resume_version = NULL, scored_at = NULL
-                    WHERE a.version < EXCLUDED.version
-                   RETURNING 1""",
-                event.vacancy_id,
-                event.resume_id,
-                status,
-                event.occurred_at,
-            )
-            if row is not None:
-                applied.add(event.event_id)
-        return applied
+        newest: dict[Pair, ApplicationEvent] = {}
+        for event in events:
+            key = (event.vacancy_id, event.resume_id)
+            if key not in newest or event.occurred_at > newest[key].occurred_at:
+                newest[key] = event
+        if not newest:
+            return set()
+        chosen = list(newest.values())
+        rows = await self._conn.fetch(
+            """INSERT INTO applications AS a (vacancy_id, resume_id, status, version, submitted_at)
+               SELECT vacancy_id, resume_id, status, version, version
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                      AS e(vacancy_id, resume_id, status, version)
+               ON CONFLICT (vacancy_id, resume_id) DO UPDATE
+                  SET status = EXCLUDED.status, version = EXCLUDED.version,
+                      submitted_at = CASE WHEN EXCLUDED.status = 'open' THEN EXCLUDED.version
+                                          ELSE a.submitted_at END,
+                      score = NULL, suitable = NULL, explanation = NULL, model_version = NULL,
+                      vacancy_version = NULL, resume_version = NULL, scored_at = NULL
+                WHERE a.version < EXCLUDED.version
+               RETURNING vacancy_id, resume_id""",
+            [e.vacancy_id for e in chosen],
+            [e.resume_id for e in chosen],
+            ["open" if e.type == "application.submitted" else "withdrawn" for e in chosen],
+            [e.occurred_at for e in chosen],
+        )
+        return {newest[(r["vacancy_id"], r["resume_id"])].event_id for r in rows}
 
     async def pending(
         self, embedding_model: str, model_version: str, vacancies: Sequence[str] | None, max_vacancies: int = 200
