@@ -421,6 +421,14 @@ MUTANTS = [
         "one item's candidates get other feature bits than the same pairs in a mixed batch",
         ("tests/unit/test_features.py",),
     ),
+    Mutant(
+        "scorer-ignores-a-reindexed-model",
+        "careerrank/scoring/active_model.py",
+        "self.embedding_model = await session.models.active() or self._configured_embedding_model",
+        "self.embedding_model = self._configured_embedding_model",
+        "after a reindex to another embedding model, lists are ranked with cosines of the old vectors",
+        RANKED_LISTS,
+    ),
 ]
 
 

@@ -81,12 +81,10 @@ class ScorerService(Service):
         s = self.settings
         database = await _database(self, resources)
         executor = self.compute_thread(resources)
-        async with database.session() as session:
-            # The last reindex's model wins over the configured one, as in the matcher.
-            embedding_model = await session.models.active() or model_id(s.model.name)
-        active = ActiveModel(executor)
-        scoring = ApplicationScoring(database, embedding_model, active)
-        ranking = ListRanking(database, active, embedding_model, s.scorer.shown_top)
+        # Follows the last reindex's embedding model (over the configured one), as the matcher does.
+        active = ActiveModel(executor, model_id(s.model.name))
+        scoring = ApplicationScoring(database, active)
+        ranking = ListRanking(database, active, s.scorer.shown_top)
         broker = await _broker(self, resources, s.scorer.prefetch)
         self.handler = Scorer(s, database, scoring, ranking, self.metrics)
         stop = asyncio.Event()
@@ -100,7 +98,7 @@ class ScorerService(Service):
         resources.push_async_callback(stop_sweep)
         limits = BatchLimits(s.scorer.max_batch, s.scorer.max_wait_ms / 1000)
         await _record_broker_dead_letters(self, resources, broker, database)
-        log.info("started", extra={"worker": self.name, "embedding_model": embedding_model})
+        log.info("started", extra={"worker": self.name, "embedding_model": active.embedding_model})
         return _consumer(self, broker, database, broker.topology.scorer_queue, self.handler, limits)
 
 

@@ -17,11 +17,14 @@ COSINE = "cosine"
 
 
 class ActiveModel:
-    """One :class:`PairScorer` per process (its per-posting cache shared by every use), or None for cosine."""
+    """One :class:`PairScorer` per process (its per-posting cache shared by every use), or None for cosine;
+    and the embedding model whose vectors the cosines come from (the last reindex's, else the configured one)."""
 
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, executor: ThreadPoolExecutor, embedding_model: str) -> None:
         self.executor = executor
         self.scorer: PairScorer | None = None
+        self.embedding_model = embedding_model
+        self._configured_embedding_model = embedding_model
         self._lock = asyncio.Lock()
 
     @property
@@ -29,8 +32,11 @@ class ActiveModel:
         return self.scorer.version if self.scorer is not None else COSINE
 
     async def follow(self, session: Session) -> str:
-        """Load the active model if it changed; return the version that scores now."""
+        """Load the active scoring model if it changed, follow the embedding model; return the version that
+        scores now."""
         async with self._lock:
+            # A reindex that switched models moves every vector to the new one; follow it, as the matcher does.
+            self.embedding_model = await session.models.active() or self._configured_embedding_model
             active = await session.scoring_models.active_version()
             if active == (self.scorer.version if self.scorer else None):
                 return self.version

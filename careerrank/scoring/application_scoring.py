@@ -30,9 +30,8 @@ log = logging.getLogger(__name__)
 class ApplicationScoring:
     """The active model applied to pending applications."""
 
-    def __init__(self, database: Database, embedding_model: str, active: ActiveModel) -> None:
+    def __init__(self, database: Database, active: ActiveModel) -> None:
         self._database = database
-        self._embedding_model = embedding_model
         self._active = active
         self._lock = asyncio.Lock()
 
@@ -45,7 +44,8 @@ class ApplicationScoring:
         async with self._lock, self._database.session() as session:
             version = await self._active.follow(session)
             scorer = self._active.scorer  # this one, even if another is loaded meanwhile
-            pending = await session.applications.pending(self._embedding_model, version, vacancies, max_vacancies)
+            embedding_model = self._active.embedding_model
+            pending = await session.applications.pending(embedding_model, version, vacancies, max_vacancies)
             if not pending:
                 return 0
             scored = await self._score(session, pending, scorer)
@@ -57,8 +57,9 @@ class ApplicationScoring:
     ) -> list[ScoredApplication]:
         vacancies = await _postings(session, "vacancy", {p.vacancy_id for p in pending})
         resumes = await _postings(session, "resume", {p.resume_id for p in pending})
-        v_vectors = await session.embeddings.fetch("vacancy", self._embedding_model, list(vacancies))
-        r_vectors = await session.embeddings.fetch("resume", self._embedding_model, list(resumes))
+        embedding_model = self._active.embedding_model
+        v_vectors = await session.embeddings.fetch("vacancy", embedding_model, list(vacancies))
+        r_vectors = await session.embeddings.fetch("resume", embedding_model, list(resumes))
         # An item may have moved on since the pending query: score only pairs still at the versions read.
         ready = [
             p

@@ -36,13 +36,12 @@ class ListRanking:
         self,
         database: Database,
         active: ActiveModel,
-        embedding_model: str,
         top: int = 10,
         cache_pairs: int = 2_000_000,
     ) -> None:
         self._database = database
         self._active = active
-        self._embedding_model = embedding_model
+        self._embedding_model = active.embedding_model
         self._vectors: dict[tuple[Kind, str], np.ndarray] = {}
         self._top = top
         self._postings: dict[tuple[Kind, str], Posting] = {}
@@ -82,10 +81,15 @@ class ListRanking:
                            c.computed_at)
                 for c in candidates
             ]  # fmt: skip
-        if self._scores_model != scorer.version:
+        if self._scores_model != scorer.version or self._embedding_model != self._active.embedding_model:
+            # Another model scores, or the cosines come from other vectors: nothing cached holds.
             self._scores.clear()
             self._reasons.clear()
             self._scores_model = scorer.version
+            if self._embedding_model != self._active.embedding_model:
+                self._embedding_model = self._active.embedding_model
+                self._postings.clear()
+                self._vectors.clear()
         await self._refresh_postings(session, candidates)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._active.executor, self._rank_with, scorer, candidates)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from careerrank.encoding import model_id
+from careerrank.jobs.reindex import reindex
 from careerrank.jobs.scoring_models import activate_scoring_model as activate_command
 from careerrank.jobs.scoring_models import train_scoring_model as train_command
 from careerrank.messaging import publish_events
@@ -73,7 +74,7 @@ async def settled(db: asyncpg.Connection, model_version: str, timeout_s: float =
         await asyncio.sleep(0.2)
 
 
-async def brute_force(settings: Settings, version: str) -> int:
+async def brute_force(settings: Settings, version: str, embedding_model: str | None = None) -> int:
     """Rank every candidate list from scratch with the registered model; compare with what is stored."""
     async with connected(settings.postgres.dsn.get_secret_value()) as session:
         model = ScoringModel.from_bytes(await session.scoring_models.artifact(version))
@@ -88,7 +89,7 @@ async def brute_force(settings: Settings, version: str) -> int:
             postings |= {
                 (kind, row["id"]): Posting.from_row(kind, row) for row in await session.items.postings(kind, ids)
             }
-            stored = await session.embeddings.fetch(kind, model_id(settings.model.name), ids)
+            stored = await session.embeddings.fetch(kind, embedding_model or model_id(settings.model.name), ids)
             vectors |= {(kind, item_id): e.vector for item_id, e in stored.items()}
         checked = 0
         for c in candidates:
@@ -153,3 +154,8 @@ async def test_lists_are_ranked_by_cosine_then_by_the_active_model_exactly(
     gone = {e.id for e in closed}
     targets = await db.fetch("SELECT unnest(target_ids) AS t FROM ranked_lists WHERE direction = 'vacancy_to_resume'")
     assert not gone & {r["t"] for r in targets}
+
+    # A reindex that switches embedding models: every list is ranked again, with cosines of the new vectors.
+    await reindex(deep, "hashing-128", progress=False)
+    await settled(db, "m1")
+    assert await brute_force(deep, "m1", "hashing-128") == await db.fetchval("SELECT count(*) FROM match_lists")
