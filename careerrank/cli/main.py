@@ -59,6 +59,16 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
     gen.add_argument("--english-share", type=float, default=0.2)
     gen.add_argument("--out", type=Path, required=True)
 
+    sim = sub.add_parser(
+        "simulate",
+        help="synthetic postings with applications and simulated recruiters' feedback (to try the scorer)",
+    )
+    sim.add_argument("--vacancies", type=int, default=1000)
+    sim.add_argument("--resumes", type=int, default=800)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--candidates", type=int, default=25, help="candidates each vacancy's recruiter decides on")
+    sim.add_argument("--out", type=Path, required=True)
+
     rx = sub.add_parser(
         "reindex",
         help="re-embed every open item with a model and recompute every list in bulk, then swap them in atomically",
@@ -139,6 +149,15 @@ def _sync_command(command: str, args: argparse.Namespace) -> int:
 
         events, labels = write_dataset(args.out, args.vacancies, args.resumes, args.seed, args.english_share)
         print(json.dumps({"events": str(events), "labels": str(labels)}))
+        return 0
+    if command == "simulate":
+        from careerrank.synthetic import simulate
+
+        simulation = simulate(args.seed, args.vacancies, args.resumes, candidates_per_vacancy=args.candidates)
+        postings, scoring, truth = simulation.write(args.out)
+        counts = {"postings": len(simulation.postings), "scoring_events": len(simulation.scoring_events)}
+        paths = {"postings": str(postings), "scoring": str(scoring), "truth": str(truth)}
+        print(json.dumps({"files": paths, "counts": counts}))
         return 0
     if command == "eval":
         from careerrank import evaluation

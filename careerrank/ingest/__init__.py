@@ -24,7 +24,7 @@ from careerrank.errors import InvalidRecord, SourceFormatError
 from careerrank.ingest import headhunter, jsonl, superjob
 from careerrank.ingest.bundled import JUDGMENTS_DIR, SUPERJOB_DIR
 from careerrank.ingest.records import PostingFields, ReadStats, Record, SourceError, count_csv_rows, csv_header
-from schemas import Kind, ResumeClosed, ResumeUpserted, VacancyClosed, VacancyUpserted, kind_of
+from schemas import SCORING_TYPES, Kind, kind_of
 
 __all__ = [
     "JUDGMENTS_DIR",
@@ -82,8 +82,8 @@ def read_events(
     *,
     skip_invalid: bool | None = None,
     stats: ReadStats | None = None,
-) -> Iterator[VacancyUpserted | ResumeUpserted | VacancyClosed | ResumeClosed]:
-    """Events of ``path``, optionally only those of one ``kind``.
+) -> Iterator[Record]:
+    """Events of ``path``, optionally only the postings of one ``kind``.
 
     An invalid record raises :class:`InvalidRecord` (naming its line) unless ``skip_invalid``; skipped
     records are counted in ``stats``. By default JSONL is strict — its lines were meant to be valid
@@ -100,7 +100,7 @@ def read_events(
             if strict:
                 raise InvalidRecord(item.path, item.line, item.reason)
             stats.skip(item)
-        elif kind is not None and kind_of(item) != kind:
+        elif kind is not None and (item.type in SCORING_TYPES or kind_of(item) != kind):  # type: ignore[arg-type]
             stats.filtered += 1
         else:
             stats.events += 1

@@ -1,4 +1,5 @@
-"""Event files: one event per line, exactly as published (``schemas`` JSON)."""
+"""Event files: one event per line, exactly as published (``schemas`` JSON): postings, applications and
+recruiter feedback (``careerrank simulate`` writes the last two apart, in ``scoring.jsonl``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from careerrank.ingest.records import Record, SourceError
-from schemas import InvalidEvent, parse_event
+from schemas import POSTINGS, SCORING, SCORING_TYPES, InvalidEvent, parse_event
 
 SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
@@ -17,8 +18,10 @@ def read(path: Path) -> Iterator[Record | SourceError]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            # The family by the type it names; an unknown type is reported by the postings' parser.
+            family = SCORING if any(f'"{t}"'.encode() in line for t in SCORING_TYPES) else POSTINGS
             try:
-                yield parse_event(line)
+                yield parse_event(line, family=family)
             except InvalidEvent as exc:
                 yield SourceError(str(path), number, exc.reason)
 

@@ -17,10 +17,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from careerrank.ingest.cleaning import NO_SALARY, Salary, detect_language
-from schemas import Closure, Kind, ResumeUpserted, Upsert, VacancyUpserted
+from schemas import Closure, Kind, ResumeUpserted, ScoringEvent, Upsert, VacancyUpserted
 from schemas.envelope import describe_errors
 
-Record = Upsert | Closure
+# Postings come from every format; applications and feedback from event JSONL only.
+Record = Upsert | Closure | ScoringEvent
 
 # The schema rejects longer free text; a converted dump is cut instead, keeping the posting.
 MAX_TEXT_CHARS = 200_000

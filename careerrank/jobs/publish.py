@@ -1,4 +1,5 @@
-"""Publishing files of postings (event JSONL, SuperJob and HeadHunter CSV) to RabbitMQ, with progress."""
+"""Publishing files of events (event JSONL of postings, applications and feedback; SuperJob and HeadHunter CSV)
+to RabbitMQ, with progress."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from typing import Any
 from tqdm import tqdm
 
 from careerrank.ingest import ReadStats, count_records, read_events
+from careerrank.ingest.records import Record
 from careerrank.messaging import publish_events
 from careerrank.settings import AmqpSettings
-from schemas import Closure, Kind, Upsert
+from schemas import Kind
 
 
 async def publish_files(
@@ -35,7 +37,7 @@ async def publish_files(
         started = time.monotonic()
         with tqdm(total=total, desc=path.name, unit="ev", file=sys.stderr) as bar:
             # Without the flag each format keeps its default: JSONL strict, CSV dumps skip empty rows.
-            events: Iterator[Upsert | Closure] = read_events(
+            events: Iterator[Record] = read_events(
                 path, kind=kind, skip_invalid=True if skip_invalid else None, stats=stats
             )
             if limit is not None:
