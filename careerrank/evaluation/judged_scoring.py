@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from careerrank.encoding import embedding_text, load_encoder
 from careerrank.evaluation.datasets import superjob
 from careerrank.evaluation.metrics import DirectionScores, evaluate_direction, top_k
 from careerrank.ingest import JUDGMENTS_DIR
+from careerrank.ingest.judgments import read_grades
 from careerrank.scoring.features import INDEX, NAMES
 from careerrank.scoring.pair_scorer import FeatureBuilder
 from careerrank.scoring.postings import Posting
@@ -63,13 +63,7 @@ class JudgedPair:
 
 def read_judgments(path: Path = JUDGMENTS_DIR) -> list[JudgedPair]:
     """Every judged pair, read as :func:`careerrank.evaluation.datasets.superjob` reads them (a later line wins)."""
-    grades: dict[tuple[str, str, str], int] = {}
-    for file in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
-        for line in file.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                j = json.loads(line)
-                grades[(j["direction"], j["query"], j["candidate"])] = int(j["grade"])
-    return [JudgedPair(d, q, c, g) for (d, q, c), g in sorted(grades.items())]
+    return [JudgedPair(d, q, c, g) for (d, q, c), g in sorted(read_grades(path).items())]
 
 
 def query_folds(groups: Sequence[Group], folds: int, seed: int = 0) -> dict[Group, int]:

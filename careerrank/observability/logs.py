@@ -53,11 +53,17 @@ def _stack(tb: TracebackType | None) -> list[str]:
     return [f"{f.filename.rsplit('/site-packages/', 1)[-1]}:{f.lineno} {f.name}" for f in frames]
 
 
+# Libraries whose INFO lines say nothing an operator acts on (pymorphy3 announces every dictionary it loads).
+_NOISY = (
+    "aiormq", "aio_pika", "faiss", "httpx", "pymorphy3", "sentence_transformers", "transformers", "yoyo", "urllib3",
+)  # fmt: skip
+
+
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiormq", "aio_pika", "faiss", "httpx", "sentence_transformers", "transformers", "yoyo", "urllib3"):
+    for noisy in _NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -140,7 +140,9 @@ def train(
     clean = report.kept if use_filter else np.ones(len(pairs), bool)
     x, y = pairs.features, pairs.labels
     train_rows, valid_rows = split.train & clean, split.valid & clean
-    test_rows = split.test & report.kept  # held-out rows cleaned alike, so both models face the same truth
+    # Held out rows are cleaned as the training rows are, so that the model and its unfiltered twin (below)
+    # face the same truth; without the filter nothing is cleaned.
+    test_rows = split.test & clean
     for name, rows in (("training", train_rows), ("validation", valid_rows), ("held-out", test_rows)):
         if len(set(y[rows].tolist())) < 2:
             raise TrainingDataError(f"the {name} rows hold one class only: too little feedback")
