@@ -16,13 +16,12 @@ import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
 from careerrank.encoding import Encoder, embedding_text, text_hash
-from careerrank.errors import InvalidMessage
 from careerrank.messaging import (
     INDEX_UPDATE_KEY,
     PUBLISHED_AT_HEADER,
@@ -36,9 +35,8 @@ from careerrank.settings import Settings
 from careerrank.storage import Database, Session
 from careerrank.storage.event_log import Outcome
 from careerrank.vectors import Vectors
-from schemas import KINDS, Closure, IndexUpdate, InvalidEvent, Kind, Upsert, kind_of, parse_events
-from workers.dead_letters import RejectedPart
-from workers.handler import Decoded
+from schemas import KINDS, POSTINGS, Closure, IndexUpdate, Kind, Upsert, kind_of
+from workers.handler import Decoded, decode_events
 
 log = logging.getLogger(__name__)
 
@@ -107,26 +105,10 @@ class Embedder:
         self._events_exchange = Names.of(settings.amqp).events
 
     def decode(self, message: AbstractIncomingMessage) -> Decoded[EventsMessage]:
-        # The routing key is checked where the producer chose it; a retried or replayed message comes back
-        # through the default exchange under the queue's name, and was admitted (or is replayed) by its body.
-        from_producer = message.exchange == self._events_exchange
-        not_after = datetime.now(UTC) + timedelta(seconds=self._settings.embedder.max_clock_skew_s)
-        try:
-            parsed = parse_events(
-                message.body, routing_key=message.routing_key if from_producer else None, not_after=not_after
-            )
-        except InvalidEvent as exc:
-            raise InvalidMessage(exc.code, exc.reason) from exc
-        events: list[Upsert | Closure] = []
-        rejected: list[RejectedPart] = []
-        for index, event in enumerate(parsed):
-            # One bad event of a batch message is dead-lettered alone; the message is acked with the batch.
-            if isinstance(event, InvalidEvent):
-                body = event.body if event.body is not None else message.body
-                rejected.append(RejectedPart(index, body, InvalidMessage(event.code, event.reason)))
-            else:
-                events.append(event)
-        return Decoded(EventsMessage(events, published_at(message)), tuple(rejected))
+        events, rejected = decode_events(
+            message, self._events_exchange, self._settings.embedder.max_clock_skew_s, POSTINGS
+        )
+        return Decoded(EventsMessage(events, published_at(message)), rejected)
 
     async def prepare(self, batch: list[EventsMessage]) -> PreparedBatch:
         events: list[tuple[Upsert | Closure, float | None]] = []

@@ -1,12 +1,17 @@
-"""What a worker's batch handler is: decode one message, then prepare and commit a batch."""
+"""What a worker's batch handler is: decode one message, then prepare and commit a batch; and the decoding of
+producers' event messages that the embedder and the scorer share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
 
+from careerrank.errors import InvalidMessage
+from schemas import InvalidEvent, parse_events
+from schemas.envelope import Family
 from workers.dead_letters import RejectedPart
 
 D = TypeVar("D")
@@ -32,3 +37,35 @@ class BatchHandler(Protocol[D, P]):
     async def commit(self, prepared: P) -> None:
         """Make the batch's effects durable (and publish onwards); the consumer acks the messages after."""
         ...
+
+
+def decode_events(
+    message: AbstractIncomingMessage, events_exchange: str, max_clock_skew_s: float, family: Family[Any]
+) -> tuple[list[Any], tuple[RejectedPart, ...]]:
+    """The valid events of a producer's message, and its invalid elements, each to be dead-lettered alone.
+
+    Raises :class:`InvalidMessage` when the message as a whole is not one event or a batch of them.
+    """
+    # The routing key is checked where the producer chose it; a retried or replayed message comes back
+    # through the default exchange under the queue's name, and was admitted (or is replayed) by its body.
+    from_producer = message.exchange == events_exchange
+    not_after = datetime.now(UTC) + timedelta(seconds=max_clock_skew_s)
+    try:
+        parsed = parse_events(
+            message.body,
+            routing_key=message.routing_key if from_producer else None,
+            not_after=not_after,
+            family=family,
+        )
+    except InvalidEvent as exc:
+        raise InvalidMessage(exc.code, exc.reason) from exc
+    events: list[Any] = []
+    rejected: list[RejectedPart] = []
+    for index, event in enumerate(parsed):
+        # One bad event of a batch message is dead-lettered alone; the message is acked with the batch.
+        if isinstance(event, InvalidEvent):
+            body = event.body if event.body is not None else message.body
+            rejected.append(RejectedPart(index, body, InvalidMessage(event.code, event.reason)))
+        else:
+            events.append(event)
+    return events, tuple(rejected)

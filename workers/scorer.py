@@ -16,20 +16,18 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from aio_pika.abc import AbstractIncomingMessage
 
-from careerrank.errors import InvalidMessage, TransientError
+from careerrank.errors import TransientError
 from careerrank.messaging import Names
 from careerrank.observability import PipelineMetrics
 from careerrank.scoring.application_scoring import ApplicationScoring
 from careerrank.scoring.list_ranking import ListRanking
 from careerrank.settings import Settings
 from careerrank.storage import Database
-from schemas import SCORING, ApplicationEvent, FeedbackRecorded, InvalidEvent, ScoringEvent, parse_events
-from workers.dead_letters import RejectedPart
-from workers.handler import Decoded
+from schemas import SCORING, ApplicationEvent, FeedbackRecorded, ScoringEvent
+from workers.handler import Decoded, decode_events
 
 log = logging.getLogger(__name__)
 
@@ -61,26 +59,10 @@ class Scorer:
         self._events_exchange = Names.of(settings.amqp).events
 
     def decode(self, message: AbstractIncomingMessage) -> Decoded[list[ScoringEvent]]:
-        from_producer = message.exchange == self._events_exchange
-        not_after = datetime.now(UTC) + timedelta(seconds=self._settings.scorer.max_clock_skew_s)
-        try:
-            parsed = parse_events(
-                message.body,
-                routing_key=message.routing_key if from_producer else None,
-                not_after=not_after,
-                family=SCORING,
-            )
-        except InvalidEvent as exc:
-            raise InvalidMessage(exc.code, exc.reason) from exc
-        events: list[ScoringEvent] = []
-        rejected: list[RejectedPart] = []
-        for index, event in enumerate(parsed):
-            if isinstance(event, InvalidEvent):
-                body = event.body if event.body is not None else message.body
-                rejected.append(RejectedPart(index, body, InvalidMessage(event.code, event.reason)))
-            else:
-                events.append(event)
-        return Decoded(events, tuple(rejected))
+        events, rejected = decode_events(
+            message, self._events_exchange, self._settings.scorer.max_clock_skew_s, SCORING
+        )
+        return Decoded(events, rejected)
 
     async def prepare(self, batch: list[list[ScoringEvent]]) -> ScoringBatch:
         unique: dict[str, ScoringEvent] = {}
