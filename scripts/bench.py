@@ -353,6 +353,7 @@ async def main() -> None:
     ap.add_argument("--scoring-k", type=int, default=100, help="scoring: candidates per list (the matcher's K)")
     ap.add_argument("--scoring-applications", type=int, default=20_000, help="scoring: applications in the backlog")
     ap.add_argument("--scoring-per-message", type=int, default=100)
+    ap.add_argument("--scoring-stream", type=int, default=2000, help="scoring: new postings streamed at the end")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--progress", action="store_true", help="progress bars for the reindex")
     ap.add_argument("--out", type=Path, default=None)

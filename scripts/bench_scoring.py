@@ -7,7 +7,9 @@ list) and the scorer as processes:
 2. ``careerrank scorer train`` on that feedback (seconds, held-out metrics) and activation;
 3. the full rescore that follows: every list ranked again under the model (lists/s) and every application;
 4. a backlog of new applications published (``--scoring-per-message`` per message), timed from the first
-   publish until the last is scored by the model: applications/s end to end.
+   publish until the last is scored by the model: applications/s end to end;
+5. ``--scoring-stream`` new postings streamed in: items/s until matched, and until every list they changed is
+   ranked by the model again (the matcher and the ranking together).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from careerrank import (
     apply_migrations,
     connect_broker,
     ensure_database,
+    generate,
     publish_events,
     simulate,
     start_worker,
@@ -157,6 +160,30 @@ async def scoring_stage(settings: Settings, args: argparse.Namespace) -> dict[st
             "publish_s": round(published - started, 2),
             "seconds": round(done - started, 2),
             "scored_per_s": round(len(fresh) / (done - started), 1),
+        }
+
+        print("bench: scoring: new postings streamed through the matcher and the ranking", file=sys.stderr)
+        fresh_postings = [
+            e for e, _ in generate(args.scoring_stream * 3 // 4, args.scoring_stream // 4, seed=args.seed + 100)
+        ]
+        matched = (
+            "SELECT (SELECT count(*) FROM vacancies WHERE matched_version = version)"
+            " + (SELECT count(*) FROM resumes WHERE matched_version = version)"
+        )
+        before = await conn.fetchval(matched)
+        started = time.perf_counter()
+        await publish_events(settings.amqp, fresh_postings, per_message=50)
+        matched_at = await until(conn, matched, before + len(fresh_postings), 1800)
+        ranked_at = await until(conn, "SELECT count(*) FROM list_changes", 0, 1800)
+        ranked_at = max(ranked_at, matched_at)
+        out["stream"] = {
+            "items": len(fresh_postings),
+            "items_at_start": before,
+            "matched_s": round(matched_at - started, 2),
+            "matched_per_s": round(len(fresh_postings) / (matched_at - started), 1),
+            "ranked_s": round(ranked_at - started, 2),
+            "matched_and_ranked_per_s": round(len(fresh_postings) / (ranked_at - started), 1),
+            "lists_ranked": await conn.fetchval("SELECT count(*) FROM ranked_lists WHERE model_version = 'bench'"),
         }
     finally:
         await tear_down(conn, workers.values(), settings)

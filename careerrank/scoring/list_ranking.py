@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,9 @@ from schemas import Direction, Kind
 
 PairKey = tuple[str, datetime, str, datetime]  # vacancy id and version, resume id and version
 SOURCE_KIND: dict[Direction, Kind] = {"vacancy_to_resume": "vacancy", "resume_to_vacancy": "resume"}
+# Items written within this long before a round began are looked at again in the next one: a transaction
+# that stamped its rows before the round but committed after it is not missed.
+UPDATE_MARGIN = timedelta(seconds=120)
 
 
 class ListRanking:
@@ -43,6 +46,7 @@ class ListRanking:
         self._active = active
         self._embedding_model = active.embedding_model
         self._vectors: dict[tuple[Kind, str], np.ndarray] = {}
+        self._seen_from: datetime | None = None
         self._top = top
         self._postings: dict[tuple[Kind, str], Posting] = {}
         self._scores: OrderedDict[PairKey, tuple[float, float]] = OrderedDict()  # (score, cosine)
@@ -90,6 +94,7 @@ class ListRanking:
                 self._embedding_model = self._active.embedding_model
                 self._postings.clear()
                 self._vectors.clear()
+                self._seen_from = None
         await self._refresh_postings(session, candidates)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._active.executor, self._rank_with, scorer, candidates)
@@ -175,24 +180,28 @@ class ListRanking:
         ]
 
     async def _refresh_postings(self, session: Session, candidates: Sequence[CandidateList]) -> None:
-        """Bring the posting cache to the current versions of every source and candidate."""
+        """Bring the posting cache to the current versions of every source and candidate.
+
+        The items written since the last round (by ``updated_at``, with a margin for transactions that were
+        still open then) leave the cache if they moved on or closed; then whatever a list needs and the cache
+        lacks is read. A round thus reads what changed, not every candidate of every list it ranks.
+        """
+        round_started: datetime = await session.connection.fetchval("SELECT clock_timestamp()")
+        if self._seen_from is not None:
+            for kind in ("vacancy", "resume"):
+                for item_id, version, is_open in await session.items.updated_since(kind, self._seen_from):
+                    cached = self._postings.get((kind, item_id))
+                    if cached is not None and (cached.version != version or not is_open):
+                        self._postings.pop((kind, item_id), None)
+                        self._vectors.pop((kind, item_id), None)
+        self._seen_from = round_started - UPDATE_MARGIN
         wanted: dict[Kind, set[str]] = {"vacancy": set(), "resume": set()}
         for c in candidates:
             source_kind = SOURCE_KIND[c.direction]
             wanted[source_kind].add(c.source_id)
             wanted["resume" if source_kind == "vacancy" else "vacancy"].update(c.target_ids)
         for kind, ids in wanted.items():
-            if not ids:
-                continue
-            current = await session.items.versions(kind, sorted(ids))
-            stale = [
-                i for i, state in current.items()
-                if (p := self._postings.get((kind, i))) is None or p.version != state.version
-            ]  # fmt: skip
-            for i in ids - current.keys():
-                self._postings.pop((kind, i), None)
-            for i in ids - current.keys():
-                self._vectors.pop((kind, i), None)
+            stale = sorted(i for i in ids if (kind, i) not in self._postings or (kind, i) not in self._vectors)
             for start in range(0, len(stale), 5000):
                 chunk = stale[start : start + 5000]
                 for row in await session.items.postings(kind, chunk):

@@ -167,6 +167,13 @@ class Items:
         )
         return [{**dict(r), "skills": list(r["skills"]), "profile": json.loads(r["profile"])} for r in rows]
 
+    async def updated_since(self, kind: Kind, since: datetime) -> list[tuple[str, datetime, bool]]:
+        """``(id, version, is open)`` of the items written at or after ``since``."""
+        rows = await self._conn.fetch(
+            f"SELECT id, version, status = 'open' AS is_open FROM {TABLES[kind]} WHERE updated_at >= $1", since
+        )
+        return [(r["id"], r["version"], r["is_open"]) for r in rows]
+
     async def close(self, kind: Kind, events: Sequence[Closure]) -> set[str]:
         """Mark items closed; return the ids closed.
 
