@@ -56,8 +56,7 @@ def main() -> None:
         scored = scorer.score([vacancy] * 100, chosen, cosine.astype(np.float32))
         scoring = time.perf_counter()
         top = np.argsort(-scored.scores)[:10]
-        top_rows = type(scored)(scored.scores[top], scored.suitable[top], scored.features[top])
-        scorer.explain(top_rows, [vacancy] * 10, [chosen[i] for i in top])
+        scorer.explain(scored.features[top], [vacancy] * 10, [chosen[i] for i in top])
         return (scoring - t) * 1000, (time.perf_counter() - scoring) * 1000
 
     cold = [request(PairScorer(model))[0] for _ in range(20)]

@@ -65,22 +65,20 @@ class Scorer:
         return Decoded(events, rejected)
 
     async def prepare(self, batch: list[list[ScoringEvent]]) -> ScoringBatch:
+        # Redeliveries are told apart in the commit's transaction, which has to look anyway.
         unique: dict[str, ScoringEvent] = {}
         for events in batch:
             for event in events:
                 unique.setdefault(event.event_id, event)
-        async with self._database.session() as session:
-            done = await session.scoring_models.processed(list(unique))
-        self._metrics.events.labels(WORKER, "duplicate").inc(len(done))
-        fresh = [e for e in unique.values() if e.event_id not in done]
         return ScoringBatch(
-            [e for e in fresh if isinstance(e, FeedbackRecorded)],
-            [e for e in fresh if not isinstance(e, FeedbackRecorded)],
+            [e for e in unique.values() if isinstance(e, FeedbackRecorded)],
+            [e for e in unique.values() if not isinstance(e, FeedbackRecorded)],
         )
 
     async def commit(self, prepared: ScoringBatch) -> None:
         async with self._database.transaction() as session:
-            # A commit retried after it went through finds its events logged: nothing is applied twice.
+            # Redeliveries, and a commit retried after it went through, find their events logged: nothing is
+            # applied twice.
             done = await session.scoring_models.processed(
                 [e.event_id for e in (*prepared.feedback, *prepared.applications)]
             )
@@ -93,6 +91,7 @@ class Scorer:
                 [(e.event_id, e.type, "applied") for e in feedback]
                 + [(e.event_id, e.type, "applied" if e.event_id in applied else "stale") for e in applications]
             )
+        self._metrics.events.labels(WORKER, "duplicate").inc(len(done))
         for event in feedback:
             self._metrics.feedback.labels(event.decision).inc()
         self._metrics.events.labels(WORKER, "applied").inc(len(feedback) + len(applied))

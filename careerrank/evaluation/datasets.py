@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from careerrank.evaluation.metrics import Grader
 from careerrank.ingest import JUDGMENTS_DIR, SUPERJOB_DIR, read_events
+from careerrank.ingest.judgments import read_grades
 from careerrank.synthetic import Label, generate
 from schemas import Upsert
 
@@ -74,13 +74,7 @@ def superjob(judgments: Path = JUDGMENTS_DIR, data_dir: Path = SUPERJOB_DIR) -> 
     """The bundled real sample with its judgments in ``datasets/`` (rules in ``datasets/JUDGING.md``)."""
     vacancies = [e for e in read_events(data_dir / "vacancies.csv") if isinstance(e, Upsert)]
     resumes = [e for e in read_events(data_dir / "resumes.csv") if isinstance(e, Upsert)]
-    grades: dict[tuple[str, str, str], int] = {}
-    files = sorted(judgments.glob("*.jsonl")) if judgments.is_dir() else [judgments] if judgments.exists() else []
-    for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                j = json.loads(line)
-                grades[(j["direction"], j["query"], j["candidate"])] = int(j["grade"])
+    grades = read_grades(judgments)
     v_queries = sorted({q for d, q, _ in grades if d == "vacancy_to_resume"})
     r_queries = sorted({q for d, q, _ in grades if d == "resume_to_vacancy"})
 

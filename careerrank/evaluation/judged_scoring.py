@@ -62,7 +62,7 @@ class JudgedPair:
 
 
 def read_judgments(path: Path = JUDGMENTS_DIR) -> list[JudgedPair]:
-    """Every judged pair, read as :func:`careerrank.evaluation.datasets.superjob` reads them (a later line wins)."""
+    """Every judged pair (a later line wins), sorted."""
     return [JudgedPair(d, q, c, g) for (d, q, c), g in sorted(read_grades(path).items())]
 
 

@@ -23,7 +23,8 @@ _DECIDED_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 def read_grades(path: Path = JUDGMENTS_DIR) -> dict[tuple[str, str, str], int]:
     """``(direction, query, candidate) -> grade`` of every judged pair (a later line wins)."""
     grades: dict[tuple[str, str, str], int] = {}
-    for file in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path] if path.exists() else []
+    for file in files:
         for line in file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 j = json.loads(line)

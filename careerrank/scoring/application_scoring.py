@@ -85,7 +85,7 @@ class ApplicationScoring:
 
         def compute() -> tuple[np.ndarray, np.ndarray, list[list[dict[str, object]]]]:
             result = scorer.score(v_side, r_side, cosine)
-            return result.scores, result.suitable, scorer.explain(result, v_side, r_side)
+            return result.scores, result.suitable, scorer.explain(result.features, v_side, r_side)
 
         scores, suitable, reasons = await asyncio.get_running_loop().run_in_executor(self._active.executor, compute)
         return [

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from careerrank.scoring.active_model import COSINE, ActiveModel
-from careerrank.scoring.pair_scorer import PairScorer, Scored, pair_cosines
+from careerrank.scoring.pair_scorer import PairScorer, pair_cosines
 from careerrank.scoring.postings import Posting
 from careerrank.storage import Database, Session
 from careerrank.storage.ranked_lists import CandidateList, RankedList
@@ -53,7 +53,6 @@ class ListRanking:
         self._reasons: dict[PairKey, list[dict[str, Any]]] = {}
         self._cache_pairs = cache_pairs
         self._scores_model: str | None = None
-        self.pairs_scored = 0
 
     async def rank_changed(self, limit: int = 2000) -> int:
         """One round: rank up to ``limit`` logged list changes; return how many lists were written or dropped."""
@@ -134,7 +133,6 @@ class ListRanking:
             scored = scorer.score([v for v, _ in pairs], [r for _, r in pairs], cosines)
             for key, score, cosine in zip(missing, scored.scores.tolist(), cosines.tolist(), strict=True):
                 self._scores[key] = (score, cosine)
-            self.pairs_scored += len(pairs)
             while len(self._scores) > self._cache_pairs:
                 old, _ = self._scores.popitem(last=False)
                 self._reasons.pop(old, None)
@@ -160,8 +158,9 @@ class ListRanking:
         if unexplained:
             triples = list(unexplained.values())
             v_side, r_side = [t[0] for t in triples], [t[1] for t in triples]
-            scored: Scored = scorer.score(v_side, r_side, np.array([t[2] for t in triples], np.float32))
-            for key, reasons in zip(unexplained, scorer.explain(scored, v_side, r_side), strict=True):
+            # Their features again (only the scores were kept), but no second pass through the trees' scores.
+            features = scorer.builder.features(v_side, r_side, np.array([t[2] for t in triples], np.float32))
+            for key, reasons in zip(unexplained, scorer.explain(features, v_side, r_side), strict=True):
                 self._reasons[key] = reasons
         threshold = scorer.model.threshold
         return [

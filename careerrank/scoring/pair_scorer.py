@@ -76,10 +76,11 @@ class PairScorer:
         return Scored(scores, scores >= self.model.threshold, features)
 
     def explain(
-        self, scored: Scored, vacancies: Sequence[Posting], resumes: Sequence[Posting]
+        self, features: np.ndarray, vacancies: Sequence[Posting], resumes: Sequence[Posting]
     ) -> list[list[dict[str, Any]]]:
-        contributions = self.model.contributions(scored.features)
-        return [explain(contributions[i], scored.features[i], vacancies[i], resumes[i]) for i in range(len(vacancies))]
+        """The reasons of the pairs whose feature rows are ``features``."""
+        contributions = self.model.contributions(features)
+        return [explain(contributions[i], features[i], vacancies[i], resumes[i]) for i in range(len(vacancies))]
 
 
 def pair_cosines(vacancies: np.ndarray, resumes: np.ndarray) -> np.ndarray:

@@ -9,7 +9,6 @@ then the dot product of two L2-normalised rows.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -109,9 +108,6 @@ class TextModel:
     def from_bytes(cls, data: bytes) -> TextModel:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             return cls({g: GroupVectorizer.from_bytes(archive[g].tobytes()) for g in GROUPS})
-
-    def describe(self) -> str:
-        return json.dumps({g: len(v) for g, v in self.vectorizers.items()})
 
 
 def pair_dots(left: sp.csr_matrix, right: sp.csr_matrix) -> np.ndarray:

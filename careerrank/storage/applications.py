@@ -132,15 +132,3 @@ class Applications:
             [s.resume_version for s in scored],
         )
         return int(result.split()[-1])
-
-    async def of_vacancy(self, vacancy_id: str) -> list[dict[str, Any]]:
-        """Open applications of a vacancy, best score first (unscored last)."""
-        rows = await self._conn.fetch(
-            """SELECT resume_id, score, suitable, explanation, model_version FROM applications
-                WHERE vacancy_id = $1 AND status = 'open' ORDER BY score DESC NULLS LAST, resume_id""",
-            vacancy_id,
-        )
-        return [
-            {**dict(r), "explanation": json.loads(r["explanation"]) if r["explanation"] is not None else None}
-            for r in rows
-        ]

@@ -72,8 +72,3 @@ class Feedback:
         ]
         out.sort(key=lambda d: (d.occurred_at, d.vacancy_id, d.resume_id))
         return out
-
-    async def count(self) -> dict[str, int]:
-        """Rows per decision."""
-        rows = await self._conn.fetch("SELECT decision, count(*) AS n FROM feedback GROUP BY decision")
-        return {r["decision"]: int(r["n"]) for r in rows}
