@@ -9,7 +9,8 @@ Hierarchy::
     ├── RejectedError             bad input: dead-lettered at once with its code and reason, never retried
     │   ├── InvalidMessage        a broker body that can never become an event or an index update
     │   ├── InvalidRecord         a record of an input file that makes no valid event
-    │   └── SourceFormatError     an input file of no known format, or not of the asked kind
+    │   ├── SourceFormatError     an input file of no known format, or not of the asked kind
+    │   └── BodyTooLarge          an HTTP request body over the API's limit (answered 413)
     └── SetupError                configuration or environment: stop and say what to fix
         ├── ModelUnavailable      the configured model cannot be loaded on this machine
         ├── VectorsMismatch       stored vectors or an encoder disagree with what they are used for
@@ -99,6 +100,14 @@ class SourceFormatError(RejectedError):
 
     def __init__(self, reason: str) -> None:
         super().__init__("unknown_format", reason)
+
+
+class BodyTooLarge(RejectedError):
+    """An HTTP request's body streamed past the API's limit (a declared length over it is refused before)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("too_large", f"request body too large: at most {limit} bytes")
+        self.limit = limit
 
 
 class SetupError(CareerRankError):

@@ -126,6 +126,18 @@ class ReindexSettings(BaseModel):
     block_rows: int | None = Field(default=None, ge=1, description="Score-matrix rows per block; None fits memory.")
 
 
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=2, ge=1, description="Server processes (uvicorn workers).")
+    # A batch of 1000 events of a few KB each fits; anything larger is refused with 413 before it is read.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    key_cache_s: float = Field(default=5.0, ge=0, description="How long a found key is remembered (revocation lag).")
+    session_hours: float = Field(default=12.0, gt=0, description="How long a web sign-in lasts.")
+    # Set on a deployment behind TLS: the session cookie is then sent over HTTPS only.
+    secure_cookies: bool = False
+
+
 class WorkerSettings(BaseModel):
     drain_timeout_s: float = Field(default=30.0, gt=0)
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the /metrics endpoint.")
@@ -142,4 +154,5 @@ class Settings(BaseSettings):
     scorer: ScorerSettings = ScorerSettings()
     reindex: ReindexSettings = ReindexSettings()
     worker: WorkerSettings = WorkerSettings()
+    api: ApiSettings = ApiSettings()
     log_level: str = "INFO"

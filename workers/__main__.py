@@ -12,6 +12,7 @@ from functools import partial
 
 from careerrank.cli import Deployable
 from careerrank.cli import main as cli_main
+from workers import api
 from workers.bootstrap import run
 from workers.embedder import WORKER as EMBEDDER
 from workers.matcher import WORKER as MATCHER
@@ -23,6 +24,7 @@ DEPLOYABLES = (
     Deployable(
         SCORER, "run the scorer worker (applications and recruiter feedback) until SIGTERM", partial(run, SCORER)
     ),
+    Deployable(api.WORKER, "serve the HTTP API and the recruiters' web page until SIGTERM", api.run),
 )
 
 

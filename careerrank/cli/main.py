@@ -109,6 +109,16 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
     act.add_argument("version")
     sc_sub.add_parser("list", help="the registered models, their state and held-out metrics")
 
+    keys = sub.add_parser("keys", help="API keys: create one (printed once), list them, revoke one")
+    keys_sub = keys.add_subparsers(dest="keys_action", required=True)
+    kc = keys_sub.add_parser("create", help="make a key and print it (only its hash is stored)")
+    kc.add_argument("--role", choices=["admin", "job_board", "recruiter"], required=True)
+    kc.add_argument("--employer", default=None, help="a recruiter's employer id (recruiters only)")
+    kc.add_argument("--name", default="", help="whose key it is")
+    keys_sub.add_parser("list", help="every key, revoked ones included (never the keys themselves)")
+    kr = keys_sub.add_parser("revoke", help="revoke a key by its id; its web sessions end")
+    kr.add_argument("id")
+
     dl = sub.add_parser("dead-letters", help="list, show or replay dead letters")
     dl.add_argument("action", choices=["list", "show", "replay"])
     dl.add_argument("ids", nargs="*", type=int)
@@ -135,7 +145,7 @@ def main(argv: Sequence[str] | None = None, deployables: Sequence[Deployable] = 
 
 
 _GROUPS = {"scorer"}
-_ASYNC = {"migrate", "publish", "reindex", "matches", "dead-letters", "demo", "scorer"}
+_ASYNC = {"migrate", "publish", "reindex", "matches", "dead-letters", "demo", "scorer", "keys"}
 
 
 def _sync_command(command: str, args: argparse.Namespace) -> int:
@@ -198,6 +208,13 @@ async def _command(command: str, args: argparse.Namespace, settings: Settings) -
 
         kind: Kind = "vacancy" if args.vacancy else "resume"
         return await print_matches(settings, kind, args.vacancy or args.resume, as_json=args.json)
+    if command == "keys":
+        from careerrank.cli.key_commands import keys_command
+
+        return await keys_command(
+            settings, args.keys_action, getattr(args, "role", None), getattr(args, "employer", None),
+            getattr(args, "name", ""), getattr(args, "id", None),
+        )  # fmt: skip
     if command == "dead-letters":
         from careerrank.cli.commands import dead_letters_command
 

@@ -5,14 +5,17 @@ scorer) as separate processes, publishes the sample, waits until every open item
 every list is ranked by cosine; then, unless a scoring model is active already, feeds the judged SuperJob pairs
 in as recruiter feedback, trains a model on them and activates it, waits until the scorer has ranked every list
 with it, prints a summary and a few example lists (saying which model ranked them and what it was trained on),
-and stops the workers with SIGTERM.
+reads one list back through the HTTP API (``careerrank api``, with a job board key made for the run and revoked
+after it), and stops the workers and the API with SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +115,8 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
             elapsed = time.monotonic() - started
             trained = await learn_from_judgments(settings, session)
             await _report(session, published, elapsed, trained)
+            workers.append(start_worker("api", {"CAREERRANK_API__WORKERS": "1"}))
+            await _read_over_http(settings, session)
     finally:
         codes = [stop_worker(w) for w in workers]
         print(f"workers stopped (exit codes {codes})")
@@ -191,3 +196,33 @@ async def _report(session: Session, published: int, elapsed: float, trained: dic
                 print(f"  {rank:>2}. {score:5.3f} {mark:<10} {target:<18} {titles.get(target, '')[:60]}")
                 if rank == 5:
                     break
+
+
+async def _read_over_http(settings: Settings, session: Session) -> None:
+    """One vacancy's list as a recruiter's page reads it: over the HTTP API, with a key made for this run."""
+    base = f"http://{settings.api.host}:{settings.api.port}"
+    key, secret = await session.api_keys.create("job_board", None, "demo (revoked when the demo ends)")
+    try:
+        for _ in range(120):
+            try:
+                await asyncio.to_thread(urllib.request.urlopen, f"{base}/readyz", timeout=2)
+                break
+            except OSError:
+                await asyncio.sleep(0.5)
+        (vacancy_id, _title), *_ = await session.items.first_open("vacancy", 1)
+        request = urllib.request.Request(
+            f"{base}/v1/vacancies/{vacancy_id}/matches?limit=3", headers={"Authorization": f"Bearer {secret}"}
+        )
+        started = time.monotonic()
+        with await asyncio.to_thread(urllib.request.urlopen, request, timeout=10) as response:
+            page = json.loads(response.read())
+        took = (time.monotonic() - started) * 1000
+        print(
+            f"\nthe HTTP API ({base}, OpenAPI docs at /docs): GET /v1/vacancies/{vacancy_id}/matches in {took:.0f} ms"
+        )
+        for match in page["matches"]:
+            reasons = "; ".join(r["en"] for r in match["explanation"][:2])
+            print(f"  {match['rank']:>2}. {match['score']:5.3f} {match['target']['title'][:50]:<50} {reasons[:70]}")
+        print("recruiters sign in at /ui/login with a key from `careerrank keys create --role recruiter --employer ID`")
+    finally:
+        await session.api_keys.revoke(key.id)

@@ -19,6 +19,7 @@ from asyncpg.transaction import Transaction
 from careerrank.backoff import until_available
 from careerrank.errors import unavailable_on
 from careerrank.settings import PostgresSettings
+from careerrank.storage.api_keys import ApiKeys
 from careerrank.storage.applications import Applications
 from careerrank.storage.dead_letters import DeadLetters
 from careerrank.storage.delivery_trials import DeliveryTrials
@@ -27,6 +28,7 @@ from careerrank.storage.event_log import EventLog
 from careerrank.storage.feedback import Feedback
 from careerrank.storage.items import Items
 from careerrank.storage.lists import Lists
+from careerrank.storage.match_views import MatchViews
 from careerrank.storage.model_state import ModelState
 from careerrank.storage.ranked_lists import RankedLists
 from careerrank.storage.scoring_models import ScoringModels
@@ -57,6 +59,8 @@ class Session:
         self.applications = Applications(conn)
         self.scoring_models = ScoringModels(conn)
         self.ranked_lists = RankedLists(conn)
+        self.api_keys = ApiKeys(conn)
+        self.views = MatchViews(conn)
 
     def transaction(self, **options: Any) -> Transaction:
         """A transaction on this session's connection (``isolation``, ``readonly`` as asyncpg takes them)."""

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from careerrank.cli import build_parser
 from careerrank.observability import PipelineMetrics
+from careerrank.observability.api_metrics import ApiMetrics
 from careerrank.settings import Settings, WorkerSettings
 from workers.__main__ import DEPLOYABLES
 
@@ -71,6 +72,9 @@ RABBITMQ_METRICS = {  # rabbitmq_prometheus plugin, /metrics/detailed?family=que
 }
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 WORKER_METRICS_PORTS = {"embedder": 9101, "matcher": 9102, "scorer": 9103}
+# Deployables that serve HTTP, their /metrics on the same port (CAREERRANK_API__PORT).
+HTTP_PORTS = {"api": 8000}
+HTTP_PORT_VAR = "CAREERRANK_API__PORT"
 QUEUE_PREFIX = "careerrank"  # CAREERRANK_AMQP__PREFIX in k8s/configmap.yaml, the default elsewhere
 GRID_COLUMNS = 24  # Grafana's dashboard grid
 DRAIN_TIMEOUT_VAR = "CAREERRANK_WORKER__DRAIN_TIMEOUT_S"
@@ -169,9 +173,10 @@ def _settings_field_problem(name: str) -> str | None:
 
 
 def _exposed_metric_names() -> set[str]:
-    """Series names a worker's /metrics can expose, from PipelineMetrics on a fresh registry."""
+    """Series names a worker's or the API's /metrics can expose, from their metrics on a fresh registry."""
     registry = CollectorRegistry()
     PipelineMetrics(registry)
+    ApiMetrics(registry)
     names: set[str] = set()
     suffixes = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created")}
     for family in registry.collect():
@@ -542,7 +547,8 @@ def _careerrank_commands() -> list[tuple[str, list[str]]]:
 
 
 def test_every_deployable_is_a_deployed_worker() -> None:
-    assert {d.name for d in DEPLOYABLES} == set(WORKER_METRICS_PORTS), "add the worker to WORKER_METRICS_PORTS"
+    names = {d.name for d in DEPLOYABLES}
+    assert names == set(WORKER_METRICS_PORTS) | set(HTTP_PORTS), "add the worker to WORKER_METRICS_PORTS"
     assert len(set(WORKER_METRICS_PORTS.values())) == len(WORKER_METRICS_PORTS), "metrics ports must differ"
 
 
@@ -916,7 +922,7 @@ def test_k8s_manifests() -> None:
                     if key in source and source[key]["name"] not in known:
                         problems.append(f"{name}: {key} {source[key]['name']} is not defined under deploy/k8s")
             env = {e["name"]: e.get("value") for e in container.get("env") or []}
-            port = env.get(METRICS_PORT_VAR)
+            port = env.get(METRICS_PORT_VAR) or env.get(HTTP_PORT_VAR)
             if doc["kind"] == "Deployment":
                 ports = {str(p["containerPort"]) for p in container.get("ports") or []}
                 annotation = spec["template"]["metadata"].get("annotations", {}).get("prometheus.io/port")
@@ -1096,3 +1102,25 @@ kubectl exec deploy/careerrank-scorer -- sh
     assert _command_problems([("typo", ["scorer", "activat", "V1"])])
     assert _command_problems([("missing version", ["scorer", "activate"])])
     assert _command_problems([(w, argv) for w, _, _, argv in found]) == []
+
+
+def test_the_http_deployables_are_deployed_probed_and_scraped() -> None:
+    services = _compose()["services"]
+    deployments = _k8s_by_kind("Deployment")
+    (config,) = _yaml_docs(PROMETHEUS)
+    jobs = {
+        j["job_name"]: {t for sc in j.get("static_configs", []) for t in sc["targets"]}
+        for j in config["scrape_configs"]
+    }
+    for name, port in HTTP_PORTS.items():
+        assert services[name]["command"] == [name] and f"127.0.0.1:{port}:{port}" in services[name]["ports"]
+        assert services[name]["environment"][HTTP_PORT_VAR] == str(port)
+        assert jobs.get(f"careerrank-{name}") == {f"{name}:{port}"}
+        (container,) = deployments[f"careerrank-{name}"]["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == [name]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert env[HTTP_PORT_VAR] == str(port) and env["CAREERRANK_API__HOST"] == "0.0.0.0"
+    services_k8s = _k8s_by_kind("Service")
+    assert services_k8s["careerrank-api"]["spec"]["selector"]["app.kubernetes.io/component"] == "api"

@@ -1,0 +1,181 @@
+"""What the HTTP API reads: items, the recruiters' ranked lists, a vacancy's applications, and who may see them.
+
+Every query is bound by parameters; nothing is built from input but the table of a kind, picked from a fixed
+map. The access checks are queries too: a recruiter sees a resume only when it is in the ranked list of one of
+the employer's vacancies or applied to one of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import asyncpg
+
+from careerrank.storage.items import TABLES
+from schemas import DIRECTIONS, Kind
+
+Flag = Literal["all", "suitable", "unsuitable", "unscored"]
+Order = Literal["score", "-score", "submitted", "-submitted"]
+# The filter and the order are bind parameters too: one statement for every choice.
+_APPLICATIONS_COUNT = """SELECT count(*) FROM applications a
+     WHERE a.vacancy_id = $1 AND a.status = 'open'
+       AND ($2 = 'all' OR ($2 = 'suitable' AND a.suitable) OR ($2 = 'unsuitable' AND NOT a.suitable)
+            OR ($2 = 'unscored' AND a.suitable IS NULL))"""
+_APPLICATIONS_PAGE = """SELECT a.resume_id, a.submitted_at, a.score, a.suitable, a.explanation, a.model_version,
+           a.scored_at
+      FROM applications a
+     WHERE a.vacancy_id = $1 AND a.status = 'open'
+       AND ($2 = 'all' OR ($2 = 'suitable' AND a.suitable) OR ($2 = 'unsuitable' AND NOT a.suitable)
+            OR ($2 = 'unscored' AND a.suitable IS NULL))
+     ORDER BY CASE WHEN $3 = '-score' THEN a.score END DESC NULLS LAST,
+              CASE WHEN $3 = 'score' THEN a.score END ASC NULLS LAST,
+              CASE WHEN $3 = '-submitted' THEN a.submitted_at END DESC,
+              a.submitted_at, a.resume_id
+     LIMIT $4 OFFSET $5"""
+_ITEM = {
+    "vacancy": """SELECT id, status, version, title, body, skills, salary_from, salary_to, currency, city,
+                         experience_years, language, profile, updated_at, employer_id
+                    FROM vacancies WHERE id = $1 AND title <> ''""",
+    "resume": """SELECT id, status, version, title, body, skills, salary_from, salary_to, currency, city,
+                        experience_years, language, profile, updated_at, NULL::text AS employer_id
+                   FROM resumes WHERE id = $1 AND title <> ''""",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """A source's ranked list as stored: rows best first, and when it was ranked."""
+
+    target_ids: list[str]
+    scores: list[float]
+    cosines: list[float]
+    suitable: list[bool | None]
+    explanations: list[list[dict[str, Any]]]
+    model_version: str
+    ranked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationView:
+    resume_id: str
+    submitted_at: datetime
+    score: float | None
+    suitable: bool | None
+    explanation: list[dict[str, Any]]
+    model_version: str | None
+    scored_at: datetime | None
+
+
+class MatchViews:
+    """Read queries of the API over one connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def item(self, kind: Kind, item_id: str) -> dict[str, Any] | None:
+        """One item's stored fields (its profile decoded), open or closed; None if never seen."""
+        row = await self._conn.fetchrow(_ITEM[kind], item_id)
+        if row is None:
+            return None
+        return {**dict(row), "skills": list(row["skills"]), "profile": json.loads(row["profile"])}
+
+    async def summaries(self, kind: Kind, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The fields a row of a list shows, by id."""
+        rows = await self._conn.fetch(
+            f"""SELECT id, status, version, title, skills, salary_from, salary_to, currency, city, experience_years
+                  FROM {TABLES[kind]} WHERE id = ANY($1::text[])""",
+            list(ids),
+        )
+        return {r["id"]: {**dict(r), "skills": list(r["skills"])} for r in rows}
+
+    async def ranked(self, source_kind: Kind, source_id: str) -> ListView | None:
+        row = await self._conn.fetchrow(
+            """SELECT target_ids, scores, cosines, suitable, explanations, model_version, ranked_at
+                 FROM ranked_lists WHERE direction = $1 AND source_id = $2""",
+            DIRECTIONS[source_kind],
+            source_id,
+        )
+        if row is None:
+            return None
+        n = len(row["target_ids"])
+        return ListView(
+            list(row["target_ids"]),
+            list(row["scores"]),
+            list(row["cosines"]),
+            list(row["suitable"]) if row["suitable"] is not None else [None] * n,
+            json.loads(row["explanations"]),
+            row["model_version"],
+            row["ranked_at"],
+        )
+
+    async def applications_changed(self, vacancy_id: str) -> tuple[int, datetime | None]:
+        """``(open applications, the last time any application of the vacancy changed or was scored)``."""
+        row = await self._conn.fetchrow(
+            """SELECT count(*) FILTER (WHERE status = 'open') AS open,
+                      max(greatest(version, scored_at)) AS changed
+                 FROM applications WHERE vacancy_id = $1""",
+            vacancy_id,
+        )
+        return int(row["open"]), row["changed"]
+
+    async def applications(
+        self, vacancy_id: str, flag: Flag, order: Order, limit: int, offset: int
+    ) -> tuple[int, list[ApplicationView]]:
+        """``(how many match the filter, one page of them)``, open applications only."""
+        total = await self._conn.fetchval(_APPLICATIONS_COUNT, vacancy_id, flag)
+        rows = await self._conn.fetch(_APPLICATIONS_PAGE, vacancy_id, flag, order, limit, offset)
+        return int(total), [
+            ApplicationView(
+                r["resume_id"],
+                r["submitted_at"],
+                r["score"],
+                r["suitable"],
+                json.loads(r["explanation"]) if r["explanation"] is not None else [],
+                r["model_version"],
+                r["scored_at"],
+            )
+            for r in rows
+        ]
+
+    async def employer_vacancies(
+        self, employer_id: str | None, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """An employer's vacancies (every employer's for ``None``), open first, newest first."""
+        total = await self._conn.fetchval(
+            "SELECT count(*) FROM vacancies WHERE title <> '' AND ($1::text IS NULL OR employer_id = $1)", employer_id
+        )
+        rows = await self._conn.fetch(
+            """SELECT id, status, version, title, skills, salary_from, salary_to, currency, city, experience_years,
+                      employer_id
+                 FROM vacancies WHERE title <> '' AND ($1::text IS NULL OR employer_id = $1)
+                ORDER BY status = 'open' DESC, version DESC, id LIMIT $2 OFFSET $3""",
+            employer_id,
+            limit,
+            offset,
+        )
+        return int(total), [{**dict(r), "skills": list(r["skills"])} for r in rows]
+
+    async def employer_of(self, vacancy_id: str) -> tuple[bool, str | None]:
+        """``(whether the vacancy exists, its employer)``."""
+        row = await self._conn.fetchrow("SELECT employer_id FROM vacancies WHERE id = $1", vacancy_id)
+        return (row is not None, row["employer_id"] if row is not None else None)
+
+    async def resume_visible_to(self, employer_id: str, resume_id: str) -> bool:
+        """Whether the resume is in a ranked list of one of the employer's vacancies or applied to one."""
+        return bool(
+            await self._conn.fetchval(
+                """SELECT EXISTS (
+                       SELECT 1 FROM vacancies v JOIN ranked_lists r
+                         ON r.direction = 'vacancy_to_resume' AND r.source_id = v.id
+                        WHERE v.employer_id = $1 AND $2 = ANY (r.target_ids))
+                    OR EXISTS (
+                       SELECT 1 FROM applications a JOIN vacancies v ON v.id = a.vacancy_id
+                        WHERE a.resume_id = $2 AND a.status = 'open' AND v.employer_id = $1)""",
+                employer_id,
+                resume_id,
+            )
+        )
