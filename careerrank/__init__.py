@@ -59,6 +59,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "train_on_simulation": ("careerrank.evaluation.scorer", "train_on"),
     "evaluate_judged": ("careerrank.evaluation.judged_scoring", "evaluate_judged"),
     "PairScorer": ("careerrank.scoring.pair_scorer", "PairScorer"),
+    "ActiveModel": ("careerrank.scoring.active_model", "ActiveModel"),
+    "ListRanking": ("careerrank.scoring.list_ranking", "ListRanking"),
     # RabbitMQ
     "Names": ("careerrank.messaging", "Names"),
     "connect_broker": ("careerrank.messaging", "connect_broker"),

@@ -12,6 +12,7 @@ A found key is remembered for ``api.key_cache_s`` seconds (a revocation takes ef
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -48,13 +49,28 @@ class KeyCache:
         self._database = database
         self._ttl_s = ttl_s
         self._found: dict[bytes, tuple[float, ApiKey]] = {}
+        self._lookups: dict[bytes, asyncio.Future[ApiKey | None]] = {}
 
     async def find(self, secret: str) -> ApiKey | None:
         token = digest(secret)
-        now = time.monotonic()
         hit = self._found.get(token)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
+        # One lookup of a key at a time: when a remembered key expires under load, the requests carrying it
+        # meanwhile wait for that one query instead of each sending its own.
+        lookup = self._lookups.get(token)
+        if lookup is None:
+            lookup = self._lookups[token] = asyncio.ensure_future(self._look_up(secret, token))
+            lookup.add_done_callback(lambda done: self._settled(token, done))
+        return await asyncio.shield(lookup)
+
+    def _settled(self, token: bytes, lookup: asyncio.Future[ApiKey | None]) -> None:
+        self._lookups.pop(token, None)
+        if not lookup.cancelled():
+            lookup.exception()  # seen here, so that an outage met after every waiter left is not reported unseen
+
+    async def _look_up(self, secret: str, token: bytes) -> ApiKey | None:
+        now = time.monotonic()
         async with self._database.session() as session:
             key = await session.api_keys.find(secret)
         if key is None:
@@ -107,7 +123,11 @@ def not_found(kind: str) -> HTTPException:
 
 async def check_vacancy(session: Session, principal: Principal, vacancy_id: str) -> None:
     """404 unless the vacancy exists and, for a recruiter, is its employer's."""
-    exists, employer = await session.views.employer_of(vacancy_id)
+    vacancy_visible(principal, *await session.views.employer_of(vacancy_id))
+
+
+def vacancy_visible(principal: Principal, exists: bool, employer: str | None) -> None:
+    """:func:`check_vacancy` on what the caller read already: whether it exists, and its employer."""
     if not exists or (principal.role == "recruiter" and employer != principal.employer_id):
         raise not_found("vacancy")
 

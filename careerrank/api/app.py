@@ -6,6 +6,7 @@ cache. Stop: in reverse, after the server has finished the requests in flight.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -48,13 +49,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as resources:
-            database = await Database.connect(settings.postgres)
+            # Nothing here changes a connection's session state: no reset query when a request gives it back.
+            database = await Database.connect(settings.postgres, reset=False)
             resources.push_async_callback(database.close)
             broker = await connect_broker(settings.amqp, prefetch=1)
             resources.push_async_callback(broker.close)
             app.state.database = database
             app.state.broker = broker
             app.state.keys = KeyCache(database, settings.api.key_cache_s)
+            # What start-up made lives as long as the server: out of the collector's way, so that its full passes
+            # under load scan only what requests make (shorter pauses, a shorter latency tail).
+            gc.collect()
+            gc.freeze()
+            resources.callback(gc.unfreeze)
             log.info("api started")
             yield
             log.info("api stopping")

@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from careerrank.api import responses as r
-from careerrank.api.access import Reader, check_resume, check_vacancy, not_found
+from careerrank.api.access import Reader, check_resume, check_vacancy, not_found, vacancy_visible
 from careerrank.storage import Session
-from careerrank.storage.match_views import Flag, Order
-from schemas import DIRECTIONS, Kind, opposite
+from careerrank.storage.match_views import Flag, Order, PageView
+from schemas import DIRECTIONS, Kind
 
 router = APIRouter(prefix="/v1", tags=["read"])
 ItemIdPath = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-/]+$")]
@@ -94,8 +94,9 @@ async def vacancy_matches(
 ) -> r.MatchPage | Response:  # fmt: skip
     """The vacancy's recommended resumes: the best by the active model among its candidates."""
     async with request.app.state.database.session() as session:
-        await check_vacancy(session, principal, vacancy_id)
-        return await _matches(request, response, session, "vacancy", vacancy_id, limit, offset)
+        page = await session.views.page("vacancy", vacancy_id, offset, limit)
+    vacancy_visible(principal, page.found, page.employer_id)
+    return _matches(request, response, "vacancy", vacancy_id, page, limit, offset)
 
 
 @router.get(
@@ -111,18 +112,19 @@ async def resume_matches(
     if principal.role != "job_board":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this key's role may not do that")
     async with request.app.state.database.session() as session:
-        return await _matches(request, response, session, "resume", resume_id, limit, offset)
+        page = await session.views.page("resume", resume_id, offset, limit)
+    return _matches(request, response, "resume", resume_id, page, limit, offset)
 
 
-async def _matches(
-    request: Request, response: Response, session: Session, kind: Kind, source_id: str, limit: int, offset: int
+def _matches(
+    request: Request, response: Response, kind: Kind, source_id: str, page: PageView, limit: int, offset: int
 ) -> r.MatchPage | Response:
-    ranked = await session.views.ranked(kind, source_id)
+    """One page of the source's list, from what :meth:`MatchViews.page` read in one query."""
+    ranked = page.ranked
     if ranked is None:
-        source = await session.views.item(kind, source_id)
-        if source is None:
+        if page.titled_at is None:
             raise not_found(kind)
-        if (cached := revalidate(request, response, source["updated_at"], "empty", limit, offset)) is not None:
+        if (cached := revalidate(request, response, page.titled_at, "empty", limit, offset)) is not None:
             return cached
         return r.MatchPage(
             source_id=source_id, direction=DIRECTIONS[kind], model_version="none", ranked_at=None, total=0, matches=[]
@@ -130,10 +132,7 @@ async def _matches(
     if (cached := revalidate(request, response, ranked.ranked_at, ranked.model_version, limit, offset)) is not None:
         return cached
     window = range(offset, min(offset + limit, len(ranked.target_ids)))
-    ids = [ranked.target_ids[i] for i in window]
-    targets = await session.views.summaries(opposite(kind), ids)
-    sources = await session.views.summaries(kind, [source_id])
-    source = sources.get(source_id)
+    targets, source = page.targets, page.source
     matches = []
     for i in window:
         target = targets.get(ranked.target_ids[i])

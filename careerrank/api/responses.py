@@ -8,6 +8,7 @@ matched and missing skills, salary and experience against what the vacancy asks.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -127,11 +128,16 @@ def summary(row: dict[str, Any]) -> ItemSummary:
     )
 
 
+# Skills repeat across the rows of every page: each one's key is computed once per process (a bounded cache).
+_skill_key = lru_cache(maxsize=65_536)(skill_key)
+
+
 def fit(vacancy: dict[str, Any], resume: dict[str, Any]) -> Fit:
     """The fit summary of a pair from its two stored rows."""
-    have = {skill_key(s) for s in resume["skills"]}
-    matched = [s for s in vacancy["skills"] if skill_key(s) in have]
-    missing = [s for s in vacancy["skills"] if skill_key(s) not in have]
+    have = {_skill_key(s) for s in resume["skills"]}
+    held = [(s, _skill_key(s) in have) for s in vacancy["skills"]]
+    matched = [s for s, yes in held if yes]
+    missing = [s for s, yes in held if not yes]
     required, actual = vacancy["experience_years"], resume["experience_years"]
     return Fit(
         matched_skills=matched,

@@ -46,6 +46,41 @@ _ITEM = {
 }
 
 
+# One page of a list in one statement: the source (whether it exists, its employer, its last change if it has a
+# title, its summary), its ranked list, and the summaries of the targets in rows $3 to $4 (1-based). ROW(...)
+# values come back unnamed, in the order of _SUMMARY_COLUMNS.
+_SUMMARY_COLUMNS = ("id", "status", "title", "skills", "salary_from", "salary_to", "currency", "city",
+                    "experience_years")  # fmt: skip
+_PAGE: dict[Kind, str] = {
+    "vacancy": """SELECT s.id IS NOT NULL AS found, s.employer_id,
+                         CASE WHEN s.title <> '' THEN s.updated_at END AS titled_at,
+                         CASE WHEN s.id IS NOT NULL THEN ROW(s.id, s.status, s.title, s.skills, s.salary_from,
+                              s.salary_to, s.currency, s.city, s.experience_years) END AS source,
+                         r.target_ids, r.scores, r.cosines, r.suitable, r.explanations, r.model_version, r.ranked_at,
+                         ARRAY(SELECT ROW(t.id, t.status, t.title, t.skills, t.salary_from, t.salary_to, t.currency,
+                                          t.city, t.experience_years)
+                                 FROM resumes t WHERE t.id = ANY (r.target_ids[$3:$4])) AS targets
+                    FROM (VALUES (1)) AS one (x)
+                    LEFT JOIN vacancies s ON s.id = $1
+                    LEFT JOIN ranked_lists r ON r.direction = $2 AND r.source_id = $1""",
+    "resume": """SELECT s.id IS NOT NULL AS found, NULL::text AS employer_id,
+                        CASE WHEN s.title <> '' THEN s.updated_at END AS titled_at,
+                        CASE WHEN s.id IS NOT NULL THEN ROW(s.id, s.status, s.title, s.skills, s.salary_from,
+                             s.salary_to, s.currency, s.city, s.experience_years) END AS source,
+                        r.target_ids, r.scores, r.cosines, r.suitable, r.explanations, r.model_version, r.ranked_at,
+                        ARRAY(SELECT ROW(t.id, t.status, t.title, t.skills, t.salary_from, t.salary_to, t.currency,
+                                         t.city, t.experience_years)
+                                FROM vacancies t WHERE t.id = ANY (r.target_ids[$3:$4])) AS targets
+                   FROM (VALUES (1)) AS one (x)
+                   LEFT JOIN resumes s ON s.id = $1
+                   LEFT JOIN ranked_lists r ON r.direction = $2 AND r.source_id = $1""",
+}
+
+
+def _summary(values: Sequence[Any]) -> dict[str, Any]:
+    return {**dict(zip(_SUMMARY_COLUMNS, values, strict=True)), "skills": list(values[3])}
+
+
 @dataclass(frozen=True, slots=True)
 class ListView:
     """A source's ranked list as stored: rows best first, and when it was ranked."""
@@ -68,6 +103,18 @@ class ApplicationView:
     explanation: list[dict[str, Any]]
     model_version: str | None
     scored_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """One page of a source's list as :meth:`MatchViews.page` reads it."""
+
+    found: bool  # the source exists (with a title or without)
+    employer_id: str | None  # a vacancy's employer
+    titled_at: datetime | None  # the source's last change, if it is an item a reader may see (it has a title)
+    source: dict[str, Any] | None  # the source's summary, if it exists
+    ranked: ListView | None
+    targets: dict[str, dict[str, Any]]  # the summaries of the page's targets that exist, by id
 
 
 class MatchViews:
@@ -111,6 +158,27 @@ class MatchViews:
             row["model_version"],
             row["ranked_at"],
         )
+
+    async def page(self, kind: Kind, source_id: str, offset: int, limit: int) -> PageView:
+        """Everything one page of a source's list shows, in one query (one round trip on the hot path): whether
+        the source exists and its employer, its summary, its ranked list, and the summaries of the page's
+        targets (rows ``offset`` to ``offset + limit``)."""
+        row = await self._conn.fetchrow(_PAGE[kind], source_id, DIRECTIONS[kind], offset + 1, offset + limit)
+        ranked = None
+        if row["model_version"] is not None:
+            n = len(row["target_ids"])
+            ranked = ListView(
+                list(row["target_ids"]),
+                list(row["scores"]),
+                list(row["cosines"]),
+                list(row["suitable"]) if row["suitable"] is not None else [None] * n,
+                json.loads(row["explanations"]),
+                row["model_version"],
+                row["ranked_at"],
+            )
+        source = _summary(row["source"]) if row["source"] is not None else None
+        targets = {t[0]: _summary(t) for t in row["targets"]}
+        return PageView(row["found"], row["employer_id"], row["titled_at"], source, ranked, targets)
 
     async def applications_changed(self, vacancy_id: str) -> tuple[int, datetime | None]:
         """``(open applications, the last time any application of the vacancy changed or was scored)``."""
