@@ -120,6 +120,8 @@ class Scorer:
         """Rank the lists the matcher changed (one round); return how many were written or dropped."""
         done = await self.ranking.rank_changed(self._settings.scorer.rank_batch)
         self._metrics.lists_ranked.inc(done)
+        for stage, seconds in self.ranking.last_round.items():
+            self._metrics.stage_seconds.labels(WORKER, f"rank_{stage}").observe(seconds)
         return done
 
 

@@ -11,7 +11,8 @@ Until a model is active a list's top is its first candidates by cosine, with no 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +54,9 @@ class ListRanking:
         self._reasons: dict[PairKey, list[dict[str, Any]]] = {}
         self._cache_pairs = cache_pairs
         self._scores_model: str | None = None
+        # Seconds of the last round by stage (read, texts, cosines, score, explain, write): what operators see in
+        # careerrank_stage_duration_seconds, and what a full rescore's report breaks down.
+        self.last_round: defaultdict[str, float] = defaultdict(float)
 
     async def rank_changed(self, limit: int = 2000) -> int:
         """One round: rank up to ``limit`` logged list changes; return how many lists were written or dropped."""
@@ -62,16 +66,21 @@ class ListRanking:
             if await session.ranked_lists.ranked_under() != version:
                 async with session.transaction():
                     await session.ranked_lists.rank_all_under(version)
+            self.last_round = defaultdict(float)
             async with session.transaction():
+                started = time.perf_counter()
                 ids, lists = await session.ranked_lists.take_changes(limit)
                 if not ids:
                     return 0
                 candidates = await session.ranked_lists.candidates(lists)
                 gone = sorted(set(lists) - {(c.direction, c.source_id) for c in candidates})
+                self.last_round["read"] += time.perf_counter() - started
                 ranked = await self._rank(session, candidates, scorer)
+                started = time.perf_counter()
                 await session.ranked_lists.write(ranked)
                 await session.ranked_lists.delete(gone)
                 await session.ranked_lists.forget_changes(ids)
+            self.last_round["write"] += time.perf_counter() - started
             return len(ranked) + len(gone)
 
     async def _rank(
@@ -94,7 +103,9 @@ class ListRanking:
                 self._postings.clear()
                 self._vectors.clear()
                 self._seen_from = None
+        started = time.perf_counter()
         await self._refresh_postings(session, candidates)
+        self.last_round["read"] += time.perf_counter() - started
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._active.executor, self._rank_with, scorer, candidates)
 
@@ -122,21 +133,42 @@ class ListRanking:
         missing: dict[PairKey, tuple[Posting, Posting]] = {}
         for rows in entries:
             for _, vacancy, resume, key in rows:
-                if key not in self._scores:
+                if key in self._scores:
+                    self._scores.move_to_end(key)  # used again: the last to be forgotten
+                else:
                     missing[key] = (vacancy, resume)
         if missing:
             pairs = list(missing.values())
-            cosines = pair_cosines(
-                np.stack([self._vectors[("vacancy", v.id)] for v, _ in pairs]),
-                np.stack([self._vectors[("resume", r.id)] for _, r in pairs]),
+            started = time.perf_counter()
+            for vacancy, resume in pairs:
+                scorer.builder.prepared(vacancy)  # lemmas and TF-IDF rows, once per posting version (cached)
+                scorer.builder.prepared(resume)
+            self.last_round["texts"] += time.perf_counter() - started
+            started = time.perf_counter()
+            cosines = np.concatenate(
+                [
+                    pair_cosines(
+                        np.stack([self._vectors[("vacancy", v.id)] for v, _ in pairs[start : start + 4096]]),
+                        np.stack([self._vectors[("resume", r.id)] for _, r in pairs[start : start + 4096]]),
+                    )
+                    for start in range(0, len(pairs), 4096)
+                ]
             )
+            self.last_round["cosines"] += time.perf_counter() - started
+            started = time.perf_counter()
             scored = scorer.score([v for v, _ in pairs], [r for _, r in pairs], cosines)
             for key, score, cosine in zip(missing, scored.scores.tolist(), cosines.tolist(), strict=True):
                 self._scores[key] = (score, cosine)
-            while len(self._scores) > self._cache_pairs:
-                old, _ = self._scores.popitem(last=False)
-                self._reasons.pop(old, None)
-        return self._tops(scorer, candidates, entries)
+            self.last_round["score"] += time.perf_counter() - started
+        started = time.perf_counter()
+        tops = self._tops(scorer, candidates, entries)
+        self.last_round["explain"] += time.perf_counter() - started
+        # Forgotten only now, least recently used first: a round needs every one of its pairs until its tops are
+        # taken, however many it brought (a full rescore's round brings some two hundred thousand).
+        while len(self._scores) > self._cache_pairs:
+            old, _ = self._scores.popitem(last=False)
+            self._reasons.pop(old, None)
+        return tops
 
     def _tops(
         self,

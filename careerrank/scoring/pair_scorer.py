@@ -83,12 +83,16 @@ class PairScorer:
         return [explain(contributions[i], features[i], vacancies[i], resumes[i]) for i in range(len(vacancies))]
 
 
-def pair_cosines(vacancies: np.ndarray, resumes: np.ndarray) -> np.ndarray:
+def pair_cosines(vacancies: np.ndarray, resumes: np.ndarray, chunk: int = 2048) -> np.ndarray:
     """Row-wise cosines of stored (unit) vectors, in float64 then float32: a row gives the same bits whatever
-    other rows are in the batch, so a pair scores the same whichever list or application brings it."""
-    products = np.multiply(vacancies.astype(np.float64), resumes.astype(np.float64))
-    cosines: np.ndarray = products.sum(axis=1).astype(np.float32)
-    return cosines
+    other rows are in the batch, so a pair scores the same whichever list or application brings it. In chunks of
+    rows, so that the float64 copies stay small (a round of a full rescore holds a couple of hundred thousand)."""
+    out = np.empty(len(vacancies), np.float32)
+    for start in range(0, len(vacancies), chunk):
+        products = vacancies[start : start + chunk].astype(np.float64)
+        products *= resumes[start : start + chunk]
+        out[start : start + chunk] = products.sum(axis=1)
+    return out
 
 
 def pair_cosine(vacancy: np.ndarray, resume: np.ndarray) -> float:

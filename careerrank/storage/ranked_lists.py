@@ -141,8 +141,13 @@ class RankedLists:
 
     async def rank_all_under(self, model_version: str) -> int:
         """Queue every list for ranking under ``model_version`` (another model was activated). Use in a
-        transaction; return how many lists were queued."""
-        await self._conn.execute("UPDATE ranking_state SET model_version = $1", model_version)
+        transaction; return how many lists were queued: none when another scorer queued them first (its update
+        of the state row is waited for, then seen)."""
+        switched = await self._conn.execute(
+            "UPDATE ranking_state SET model_version = $1 WHERE model_version <> $1", model_version
+        )
+        if switched.split()[-1] == "0":
+            return 0
         result = await self._conn.execute(
             "INSERT INTO list_changes (direction, source_id) SELECT direction, source_id FROM match_lists"
         )

@@ -34,7 +34,14 @@ K = 30
 
 @pytest.fixture
 def deep(settings: Settings) -> Settings:
-    return settings.model_copy(update={"matcher": settings.matcher.model_copy(update={"top_k": K})})
+    # A pair cache far smaller than a round: pairs are forgotten and scored again all the time, and a round
+    # must keep every pair it needs until its tops are taken.
+    return settings.model_copy(
+        update={
+            "matcher": settings.matcher.model_copy(update={"top_k": K}),
+            "scorer": settings.scorer.model_copy(update={"pair_cache": 50}),
+        }
+    )
 
 
 @pytest.fixture
