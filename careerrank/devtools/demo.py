@@ -199,7 +199,7 @@ async def _report(session: Session, published: int, elapsed: float, trained: dic
 
 
 async def _read_over_http(settings: Settings, session: Session) -> None:
-    """One vacancy's list as a recruiter's page reads it: over the HTTP API, with a key made for this run."""
+    """One vacancy's list read back over the HTTP API, with a job board key made for this run (revoked after)."""
     base = f"http://{settings.api.host}:{settings.api.port}"
     key, secret = await session.api_keys.create("job_board", None, "demo (revoked when the demo ends)")
     try:
