@@ -1,5 +1,6 @@
-"""Targeted mutants of the workers' batch logic, the consume loop, event admission and the scorer's ranking:
-each must be killed by the fast unit tests (the ranking's by its integration test against the real services).
+"""Targeted mutants of the workers' batch logic, the consume loop, event admission, the scorer's ranking and the
+HTTP API's access rules: each must be killed by the fast unit tests (the ranking's and the API's by their
+integration tests against the real services).
 
     .venv/bin/python scripts/mutants.py [--jobs 2] [--timeout 180] [--full | --tests PATH ...] [--only NAME ...]
 
@@ -64,6 +65,9 @@ CONSUME_LOOP = ("tests/unit/test_consumer.py",)
 ADMISSION = ("tests/unit/test_schemas.py", "tests/unit/test_embedder.py")
 # The recruiters' lists against the real services (a brute-force ranking of every list): about 15 s.
 RANKED_LISTS = ("tests/integration/test_ranked_lists.py",)
+# The HTTP API's access rules and limits, against the real services.
+API = ("tests/integration/test_api.py", "tests/integration/test_api_security.py")
+PAGES = ("tests/integration/test_web_pages.py",)
 
 MUTANTS = [
     # --- embedder ---------------------------------------------------------------------------------------
@@ -428,6 +432,62 @@ MUTANTS = [
         "self.embedding_model = self._configured_embedding_model",
         "after a reindex to another embedding model, lists are ranked with cosines of the old vectors",
         RANKED_LISTS,
+    ),
+    Mutant(
+        "recruiter-reads-another-employers-vacancy",
+        "careerrank/api/access.py",
+        'if not exists or (principal.role == "recruiter" and employer != principal.employer_id):',
+        "if not exists:",
+        "a recruiter's key reads any employer's vacancy, its lists and applications",
+        API,
+    ),
+    Mutant(
+        "recruiter-reads-any-resume",
+        "careerrank/api/access.py",
+        "if not await session.views.resume_visible_to(principal.employer_id, resume_id):",
+        "if not principal.employer_id:",
+        "a recruiter's key reads resumes outside its employer's lists and applications",
+        API,
+    ),
+    Mutant(
+        "admin-reads-data",
+        "careerrank/api/access.py",
+        'Reader = Annotated[Principal, allow("job_board", "recruiter")]',
+        'Reader = Annotated[Principal, allow("job_board", "recruiter", "admin")]',
+        "the admin role, meant for keys only, reads every employer's data",
+        API,
+    ),
+    Mutant(
+        "revoked-key-still-works",
+        "careerrank/storage/api_keys.py",
+        "FROM api_keys k WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+        "FROM api_keys k WHERE k.key_hash = $1",
+        "a revoked key keeps reading and posting",
+        API,
+    ),
+    Mutant(
+        "streamed-body-unbounded",
+        "careerrank/api/app.py",
+        "if seen > self.max_bytes:",
+        "if seen > 64 * self.max_bytes:",
+        "a body without Content-Length is read far past the limit",
+        API,
+    ),
+    Mutant(
+        "etag-ignores-the-page",
+        "careerrank/api/reads.py",
+        "revalidate(request, response, ranked.ranked_at, ranked.model_version, limit, offset)",
+        "revalidate(request, response, ranked.ranked_at, ranked.model_version)",
+        "another page of the same list answers 304 to the first page's ETag",
+        API,
+    ),
+    Mutant(
+        "page-posts-without-csrf",
+        "careerrank/api/web_session.py",
+        "if not _same(await _sent_token(request, CSRF_FIELD), user.csrf_token):",
+        "if not user.csrf_token:",
+        "a form posted from another site (no CSRF token) records feedback",
+        PAGES,
     ),
 ]
 
