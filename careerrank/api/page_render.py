@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from careerrank.api.access import Principal
 from careerrank.api.page_texts import LANG_COOKIE, TEXTS, Lang, language, year_word
+from careerrank.errors import ServiceUnavailable
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
 SIGN_IN_PATH: Final = "/ui/login"
@@ -34,6 +35,7 @@ SECURITY_HEADERS: Final = {
 _ERROR_TEXTS: Final = {
     status.HTTP_403_FORBIDDEN: ("forbidden_title", "forbidden_text"),
     status.HTTP_404_NOT_FOUND: ("not_found_title", "not_found_text"),
+    status.HTTP_503_SERVICE_UNAVAILABLE: ("unavailable_title", "unavailable_text"),
 }
 
 
@@ -136,6 +138,10 @@ class PageRoute(APIRoute):
                     response = error_page(request, exc.status_code)
             except RequestValidationError:
                 response = error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT)
+            except ServiceUnavailable:
+                # PostgreSQL or RabbitMQ is down: a page that says so (the API answers JSON 503 with Retry-After).
+                response = error_page(request, status.HTTP_503_SERVICE_UNAVAILABLE)
+                response.headers["Retry-After"] = "5"
             return secure(response)
 
         return answer

@@ -98,6 +98,11 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
         "Форма устарела или пришла не со страницы сервиса. Обновите страницу и повторите.",
         "The form is stale or did not come from this site's page. Reload the page and try again.",
     ),
+    "unavailable_title": ("Сервис временно недоступен", "Temporarily unavailable"),
+    "unavailable_text": (
+        "Хранилище или очередь событий сейчас не отвечает. Ничего не потеряно — повторите через минуту.",
+        "The database or the event queue is not answering. Nothing was lost — try again in a minute.",
+    ),
     "bad_request_title": ("Неверный запрос", "Bad request"),
     "bad_request_text": ("Проверьте данные и повторите.", "Check what was sent and try again."),
     "new_vacancy_title": ("Новая вакансия", "New vacancy"),

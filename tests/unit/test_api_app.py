@@ -8,12 +8,17 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import Request, Response
 
+from careerrank.api import create_app
+from careerrank.api.access import KeyCache
 from careerrank.api.app import BodyLimit
 from careerrank.api.reads import revalidate
 from careerrank.api.responses import fit, salary_fit
+from careerrank.errors import ServiceUnavailable
+from careerrank.settings import Settings
 
 
 def _row(**fields: Any) -> dict[str, Any]:
@@ -111,3 +116,25 @@ def test_the_api_loads_no_model() -> None:
         "('torch', 'sentence_transformers', 'xgboost', 'faiss', 'pymorphy3') if m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+class _DownDatabase:
+    """A database whose every session finds PostgreSQL gone, as the real one reports it."""
+
+    def session(self) -> Any:
+        raise ServiceUnavailable("postgres")
+
+
+async def test_an_outage_is_a_503_page_on_the_web_and_json_on_the_api() -> None:
+    app = create_app(Settings())
+    app.state.database = _DownDatabase()
+    app.state.keys = KeyCache(app.state.database, 0)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        client.cookies.set("careerrank_session", "some-session")
+        page = await client.get("/ui/vacancies", params={"lang": "en"})
+        assert page.status_code == 503 and page.headers["retry-after"] == "5"
+        assert "text/html" in page.headers["content-type"] and "Temporarily unavailable" in page.text
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        api = await client.get("/v1/vacancies", headers={"Authorization": "Bearer crk_x_y"})
+        assert api.status_code == 503 and api.json() == {"detail": "postgres is unavailable; try again"}
