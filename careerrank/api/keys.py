@@ -39,7 +39,7 @@ class KeyInfo(BaseModel):
 
     @classmethod
     def of(cls, key: ApiKey) -> KeyInfo:
-        return cls(**{name: getattr(key, name) for name in cls.model_fields})
+        return cls.model_validate(key, from_attributes=True)
 
 
 class CreatedKey(KeyInfo):

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, Response, st
 from pydantic import ValidationError
 
 from careerrank.api import page_rows
-from careerrank.api.access import Principal, not_found
+from careerrank.api.access import Principal, not_found, vacancy_visible
 from careerrank.api.ingest import accept
 from careerrank.api.page_forms import FIELDS, read_form
 from careerrank.api.page_render import HOME_PATH, PageRoute, redirect, render
@@ -131,8 +131,7 @@ async def feedback(
     """Invite or reject: a ``feedback.recorded`` event, published through the ingest API's path."""
     async with request.app.state.database.session() as session:
         exists, employer = await session.views.employer_of(vacancy_id)
-    if not exists or (user.role == "recruiter" and employer != user.employer_id):
-        raise not_found("vacancy")
+    vacancy_visible(user, exists, employer)
     employer_id = user.employer_id if user.role == "recruiter" else employer
     if employer_id is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "the vacancy names no employer")

@@ -175,7 +175,7 @@ async def vacancy_applications(
     """The vacancy's open applications, scored by the active model, split by the suitable flag."""
     async with request.app.state.database.session() as session:
         await check_vacancy(session, principal, vacancy_id)
-        _, changed = await session.views.applications_changed(vacancy_id)
+        changed = await session.views.applications_changed(vacancy_id)
         if (cached := revalidate(request, response, changed, filter, sort, limit, offset)) is not None:
             return cached
         total, rows = await session.views.applications(vacancy_id, filter, sort, limit, offset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from careerrank.settings import Settings
@@ -11,14 +12,8 @@ from careerrank.storage.api_keys import ApiKey, Role
 
 
 def _shown(key: ApiKey) -> dict[str, Any]:
-    return {
-        "id": key.id,
-        "role": key.role,
-        "employer_id": key.employer_id,
-        "name": key.name,
-        "created_at": key.created_at.isoformat(),
-        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
-    }
+    return {**asdict(key), "created_at": key.created_at.isoformat(),
+            "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None}  # fmt: skip
 
 
 async def keys_command(

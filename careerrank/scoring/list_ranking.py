@@ -140,9 +140,8 @@ class ListRanking:
         if missing:
             pairs = list(missing.values())
             started = time.perf_counter()
-            for vacancy, resume in pairs:
-                scorer.builder.prepared(vacancy)  # lemmas and TF-IDF rows, once per posting version (cached)
-                scorer.builder.prepared(resume)
+            for posting in {(p.kind, p.id): p for pair in pairs for p in pair}.values():
+                scorer.builder.prepared(posting)  # lemmas and TF-IDF rows, once per posting version (cached)
             self.last_round["texts"] += time.perf_counter() - started
             started = time.perf_counter()
             cosines = np.concatenate(

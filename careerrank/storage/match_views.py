@@ -93,6 +93,20 @@ class ListView:
     model_version: str
     ranked_at: datetime
 
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> ListView:
+        """From a row with ``ranked_lists``' columns; every row's flag is None while no model is active."""
+        flags = row["suitable"]
+        return cls(
+            list(row["target_ids"]),
+            list(row["scores"]),
+            list(row["cosines"]),
+            list(flags) if flags is not None else [None] * len(row["target_ids"]),
+            json.loads(row["explanations"]),
+            row["model_version"],
+            row["ranked_at"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ApplicationView:
@@ -146,49 +160,24 @@ class MatchViews:
             DIRECTIONS[source_kind],
             source_id,
         )
-        if row is None:
-            return None
-        n = len(row["target_ids"])
-        return ListView(
-            list(row["target_ids"]),
-            list(row["scores"]),
-            list(row["cosines"]),
-            list(row["suitable"]) if row["suitable"] is not None else [None] * n,
-            json.loads(row["explanations"]),
-            row["model_version"],
-            row["ranked_at"],
-        )
+        return ListView.of(row) if row is not None else None
 
     async def page(self, kind: Kind, source_id: str, offset: int, limit: int) -> PageView:
         """Everything one page of a source's list shows, in one query (one round trip on the hot path): whether
         the source exists and its employer, its summary, its ranked list, and the summaries of the page's
         targets (rows ``offset`` to ``offset + limit``)."""
         row = await self._conn.fetchrow(_PAGE[kind], source_id, DIRECTIONS[kind], offset + 1, offset + limit)
-        ranked = None
-        if row["model_version"] is not None:
-            n = len(row["target_ids"])
-            ranked = ListView(
-                list(row["target_ids"]),
-                list(row["scores"]),
-                list(row["cosines"]),
-                list(row["suitable"]) if row["suitable"] is not None else [None] * n,
-                json.loads(row["explanations"]),
-                row["model_version"],
-                row["ranked_at"],
-            )
+        ranked = ListView.of(row) if row["model_version"] is not None else None
         source = _summary(row["source"]) if row["source"] is not None else None
         targets = {t[0]: _summary(t) for t in row["targets"]}
         return PageView(row["found"], row["employer_id"], row["titled_at"], source, ranked, targets)
 
-    async def applications_changed(self, vacancy_id: str) -> tuple[int, datetime | None]:
-        """``(open applications, the last time any application of the vacancy changed or was scored)``."""
-        row = await self._conn.fetchrow(
-            """SELECT count(*) FILTER (WHERE status = 'open') AS open,
-                      max(greatest(version, scored_at)) AS changed
-                 FROM applications WHERE vacancy_id = $1""",
-            vacancy_id,
+    async def applications_changed(self, vacancy_id: str) -> datetime | None:
+        """The last time any application of the vacancy changed or was scored (None: it has none)."""
+        changed: datetime | None = await self._conn.fetchval(
+            "SELECT max(greatest(version, scored_at)) FROM applications WHERE vacancy_id = $1", vacancy_id
         )
-        return int(row["open"]), row["changed"]
+        return changed
 
     async def applications(
         self, vacancy_id: str, flag: Flag, order: Order, limit: int, offset: int
