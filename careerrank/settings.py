@@ -118,9 +118,10 @@ class ScorerSettings(BaseModel):
     sweep_vacancies: int = Field(default=200, ge=1, description="Vacancies rescored per sweep transaction.")
     shown_top: int = Field(default=10, ge=1, le=100, description="Rows of a recruiter's list, ranked by the model.")
     rank_batch: int = Field(default=2000, ge=1, description="Changed lists ranked per transaction.")
-    # A pair is scored once per version of its postings and model while it stays in this cache (about 250 bytes
-    # a pair): its lists changing again reuse the score. Smaller saves memory; a round always keeps its own pairs.
-    pair_cache: int = Field(default=2_000_000, ge=1, description="Pair scores the ranking keeps.")
+    # What a list's candidates scored at is remembered while the list stays among this many most recently ranked
+    # (a few kilobytes a list at 100 candidates): its next change scores the new pairs only. A forgotten list is
+    # scored whole the next time; a round always keeps its own lists.
+    remembered_lists: int = Field(default=1_000_000, ge=1, description="Lists whose scores the ranking keeps.")
 
 
 class ReindexSettings(BaseModel):

@@ -345,8 +345,11 @@ async def main() -> None:
     )
     ap.add_argument("--scale-events", type=int, default=20_000, help="scale: events in the backlog and the burst")
     ap.add_argument("--scale-paced", type=int, default=3_000, help="scale: events published at a steady rate")
-    ap.add_argument("--scale-small", type=int, default=10_000, help="scale: items of the small database")
+    ap.add_argument("--scale-small", type=int, default=10_000, help="scale: items of the small database (0: none)")
     ap.add_argument("--scale-small-events", type=int, default=5_000)
+    ap.add_argument(
+        "--scale-rank", action="store_true", help="scale: the scorer ranks every list the matcher changes (slower)"
+    )
     ap.add_argument("--per-message", type=int, default=1, help="events per message for the stream stages")
     ap.add_argument("--scoring-vacancies", type=int, default=2000)
     ap.add_argument("--scoring-resumes", type=int, default=1500)

@@ -8,6 +8,10 @@ reindexed (every vector and list), then a stream of new items with 10% updates a
 3. paced publishing at a fraction of that rate (publish -> matched latency of every item);
 4. both workers' RSS, the matcher's restart (SIGTERM, start, until it consumes with its index loaded);
 5. every list checked against a brute-force top-K over the stored vectors of all open items.
+With ``--scale-rank`` the scorer runs too: before 1., a scoring model trained on simulated recruiters is
+activated and the scorer ranks every list under it (the full rescore, lists/s); in 1. it ranks every list the
+matcher changes, and the backlog counts as done once every such list is ranked again: new items/s matched and
+ranked, the matcher and the re-ranking together.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,19 +34,24 @@ from pipeline_probes import paced_publish, pct
 
 from careerrank import (
     TABLES,
+    Database,
     Names,
     Session,
     Settings,
     apply_migrations,
+    build_encoder,
     embedding_text,
     ensure_database,
     generate,
     model_id,
+    parse_model_name,
+    prepare_simulated_training,
     publish_events,
     reindex,
     start_worker,
     stop_worker,
     text_hash,
+    train_on_simulation,
 )
 from schemas import DIRECTIONS, KINDS, Event, ResumeClosed, VacancyClosed, kind_of, opposite
 
@@ -146,6 +156,46 @@ async def brute_force(conn: asyncpg.Connection, model: str, k: int) -> dict[str,
     return {"lists_checked": checked, "wrong": len(wrong), "examples": wrong[:5], "exact": not wrong}
 
 
+async def activate_simulated_model(settings: Settings, seed: int) -> dict[str, Any]:
+    """A scoring model trained on simulated recruiters' feedback (vectors of the stage's model), activated."""
+    started = time.perf_counter()
+    encoder = build_encoder(parse_model_name(settings.model.name), settings.model)
+    model, report = train_on_simulation(prepare_simulated_training(encoder, seed=seed))
+    model = replace(model, version="bench-scale")
+    postgres = settings.postgres.model_copy(update={"pool_max": 2})
+    database = await Database.connect(postgres)
+    try:
+        async with database.transaction() as session:
+            await session.scoring_models.register(
+                model.version, feature_version=model.feature_version, trained_on=model.trained_on,
+                threshold=model.threshold, metrics=report, artifact=model.to_bytes(),
+            )  # fmt: skip
+            await session.scoring_models.activate(model.version)
+    finally:
+        await database.close()
+    return {"version": model.version, "train_s": round(time.perf_counter() - started, 1), **report["held_out"]}
+
+
+async def until_ranked(conn: asyncpg.Connection, version: str, timeout_s: float) -> float:
+    """Until no list change waits and every list is ranked under ``version``; return that moment (epoch s)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        # The cheap question first: a poll must not load the machine it measures.
+        left = await conn.fetchval("SELECT count(*) FROM (SELECT 1 FROM list_changes LIMIT 1) AS any_change")
+        if not left:
+            at = time.time()
+            left = await conn.fetchval(
+                """SELECT count(*) FROM match_lists m LEFT JOIN ranked_lists r USING (direction, source_id)
+                    WHERE r.model_version IS DISTINCT FROM $1""",
+                version,
+            )
+            if not left:
+                return at
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{left} lists not ranked after {timeout_s} s")
+        await asyncio.sleep(0.5)
+
+
 async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, resumes: int, events: int) -> dict:
     dsn = settings.postgres.dsn.get_secret_value()
     names = Names.of(settings.amqp)
@@ -154,6 +204,8 @@ async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, re
     apply_migrations(dsn)
     conn = await asyncpg.connect(dsn)
     ports = {"embedder": free_port(), "matcher": free_port()}
+    if args.scale_rank:
+        ports["scorer"] = free_port()
     workers: dict[str, Any] = {}
     out: dict[str, Any] = {}
     try:
@@ -181,6 +233,22 @@ async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, re
         # The restart below reads the state the matcher wrote when it drained, as a deployment with a volume does.
         snapshots = tempfile.TemporaryDirectory(prefix="careerrank-bench-")
         env["matcher"]["CAREERRANK_MATCHER__SNAPSHOT_DIR"] = snapshots.name
+        if args.scale_rank:
+            print("bench: scale: a scoring model activated, the full rescore", file=sys.stderr)
+            scoring = await activate_simulated_model(settings, args.seed)
+            started_at = time.time()
+            workers["scorer"] = start_worker("scorer", env["scorer"])
+            done_at = await until_ranked(conn, scoring["version"], 7200)
+            lists = await conn.fetchval("SELECT count(*) FROM match_lists")
+            rescored = scrape(ports["scorer"])
+            out["ranking"] = {
+                "scoring_model": scoring,
+                "full_rescore": {
+                    "lists": lists,
+                    "seconds": round(done_at - started_at, 1),
+                    "lists_per_s": round(lists / (done_at - started_at), 1),
+                },
+            }
         await publish_events(settings.amqp, backlog)
         workers["embedder"] = start_worker("embedder", env["embedder"])
         await wait_embedded(conn, backlog)
@@ -197,6 +265,20 @@ async def phase(settings: Settings, args: argparse.Namespace, vacancies: int, re
             # Where the matcher's time went: the commit holds the search (index and lists) and the write.
             "busy_s": {k[5:-2]: round(v, 2) for k, v in counters.items() if k.startswith("busy_")},
         }
+        if args.scale_rank:
+            ranked_at = max(await until_ranked(conn, "bench-scale", 7200), max(times.values()))
+            scored = {k: v - rescored.get(k, 0.0) for k, v in scrape(ports["scorer"]).items()}
+            out["ranking"]["stream"] = {
+                "events": len(backlog),
+                "matched_s": round(seconds, 2),
+                "ranked_s": round(ranked_at - t0, 2),
+                "matched_and_ranked_items_per_s": round(len(backlog) / (ranked_at - t0), 1),
+                # Lists ranked again for the backlog (one list changes many times) and those whose shown rows
+                # stayed as they were, so were not written.
+                "lists_ranked": int(scored.get("careerrank_lists_ranked_total", 0.0)),
+                "lists_unchanged": int(scored.get("careerrank_lists_unchanged_total", 0.0)),
+                "busy_s": {k[5:-2]: round(v, 2) for k, v in scored.items() if k.startswith("busy_rank_")},
+            }
 
         print("bench: scale: burst and paced", file=sys.stderr)
         t_pub = time.time()
@@ -258,6 +340,6 @@ async def scale_stage(settings: Settings, args: argparse.Namespace) -> dict[str,
         )
 
     small = round(args.scale_small * 100 / 145)
-    at_10k = await phase(at("_s10k"), args, small, args.scale_small - small, args.scale_small_events)
+    at_10k = await phase(at("_s10k"), args, small, args.scale_small - small, args.scale_small_events) if small else {}
     full = await phase(at("_s145k"), args, args.reindex_vacancies, args.reindex_resumes, args.scale_events)
-    return {**full, "at_10k": at_10k}
+    return {**full, "at_10k": at_10k} if at_10k else full

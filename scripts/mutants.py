@@ -396,9 +396,25 @@ MUTANTS = [
     Mutant(
         "pair-scores-outlive-their-postings",
         LIST_RANKING,
-        "(vacancy.id, vacancy.version, resume.id, resume.version)",
-        "(vacancy.id, vacancy.id, resume.id, resume.id)",
-        "a pair's cached score is kept after either posting changes",
+        "                    i = at.get(id(target))",
+        "                    i = {p.id: j for j, p in enumerate(prior.targets)}.get(target.id)",
+        "a remembered pair's score is kept after the candidate's posting changes",
+        RANKED_LISTS,
+    ),
+    Mutant(
+        "ranking-keeps-postings-that-moved-on",
+        "careerrank/scoring/ranking_postings.py",
+        "if cached is not None and (cached.version != version or not is_open):",
+        "if cached is not None and not is_open:",
+        "the ranking goes on scoring a posting's old version after it changed",
+        RANKED_LISTS,
+    ),
+    Mutant(
+        "unchanged-list-skipped-whatever-is-stored",
+        LIST_RANKING,
+        "and c.ranked == (scorer.version, [targets[n].id for n in shown], [k.scores[n] for n in shown])",
+        "and c.ranked is not None",
+        "a list whose shown rows this scorer remembers is not written, though another ranking is stored",
         RANKED_LISTS,
     ),
     Mutant(

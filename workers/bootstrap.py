@@ -84,7 +84,7 @@ class ScorerService(Service):
         # Follows the last reindex's embedding model (over the configured one), as the matcher does.
         active = ActiveModel(executor, model_id(s.model.name))
         scoring = ApplicationScoring(database, active)
-        ranking = ListRanking(database, active, s.scorer.shown_top, s.scorer.pair_cache)
+        ranking = ListRanking(database, active, s.scorer.shown_top, s.scorer.remembered_lists)
         broker = await _broker(self, resources, s.scorer.prefetch)
         self.handler = Scorer(s, database, scoring, ranking, self.metrics)
         stop = asyncio.Event()

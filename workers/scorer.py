@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from dataclasses import dataclass
 
@@ -119,7 +120,14 @@ class Scorer:
     async def rank(self) -> int:
         """Rank the lists the matcher changed (one round); return how many were written or dropped."""
         done = await self.ranking.rank_changed(self._settings.scorer.rank_batch)
+        if done:
+            # What a round keeps (the remembered lists, the postings: millions of objects at scale) would be
+            # scanned by the cyclic collector again and again as later rounds allocate; the round's garbage is
+            # collected now and the survivors are frozen out of those scans (freed by reference counting as ever).
+            gc.collect()
+            gc.freeze()
         self._metrics.lists_ranked.inc(done)
+        self._metrics.lists_unchanged.inc(self.ranking.unchanged)
         for stage, seconds in self.ranking.last_round.items():
             self._metrics.stage_seconds.labels(WORKER, f"rank_{stage}").observe(seconds)
         return done

@@ -88,6 +88,11 @@ class PipelineMetrics:
         self.lists_ranked = Counter(
             "careerrank_lists_ranked_total", "Recruiter lists ranked (or dropped) by the scorer.", registry=registry
         )
+        self.lists_unchanged = Counter(
+            "careerrank_lists_unchanged_total",
+            "Lists ranked again whose shown rows stayed as stored, so not written (part of lists ranked).",
+            registry=registry,
+        )
         self.feedback = Counter(
             "careerrank_feedback_total", "Recruiter feedback recorded, by decision.", ["decision"], registry=registry
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from careerrank.scoring.features import INDEX, NAMES
+from careerrank.scoring.features import NAMES
 from careerrank.scoring.postings import Posting, skill_key
 
 MIN_EFFECT = 0.05  # log-odds; smaller pushes are noise, not reasons
@@ -126,23 +126,29 @@ PHRASES: dict[str, _Phrase] = {
 }
 
 
-def explain(contributions: np.ndarray, features: np.ndarray, vacancy: Posting, resume: Posting) -> list[dict[str, Any]]:
-    """The strongest reasons for (up to 3) and against (up to 2) one pair, strongest first."""
-    order = np.argsort(-np.abs(contributions))
+def strongest(contributions: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """What :func:`word` needs of one pair, compactly: the features whose contribution could be a reason
+    (``|effect| >= MIN_EFFECT``), strongest first, as rows ``(feature index, effect, feature value)``. A few
+    dozen bytes instead of the worded reasons: the ranking keeps this for every shown row between rounds."""
+    order = np.argsort(-np.abs(contributions), kind="stable")
+    order = order[np.abs(contributions[order]) >= MIN_EFFECT]
+    return np.stack([order.astype(np.float32), contributions[order], features[order]], axis=1).astype(np.float32)
+
+
+def word(strong: np.ndarray, vacancy: Posting, resume: Posting) -> list[dict[str, Any]]:
+    """The strongest reasons for (up to 3) and against (up to 2) one pair, strongest first, from
+    :func:`strongest`'s rows."""
     reasons: list[dict[str, Any]] = []
     counts = {"+": 0, "-": 0}
     seen: set[str] = set()
-    for j in order:
-        effect = float(contributions[j])
-        if abs(effect) < MIN_EFFECT:
-            break
-        name = NAMES[j]
+    for j, effect, value in strong.tolist():
+        name = NAMES[int(j)]
         sign = "+" if effect > 0 else "-"
         limit = FOR if sign == "+" else AGAINST
         phrase = PHRASES.get(name)
         if counts[sign] >= limit or phrase is None:
             continue
-        words = phrase(float(features[INDEX[name]]), vacancy, resume)
+        words = phrase(value, vacancy, resume)
         if words is None or words[0] in seen:
             continue
         seen.add(words[0])
@@ -151,3 +157,8 @@ def explain(contributions: np.ndarray, features: np.ndarray, vacancy: Posting, r
         if counts["+"] >= FOR and counts["-"] >= AGAINST:
             break
     return reasons
+
+
+def explain(contributions: np.ndarray, features: np.ndarray, vacancy: Posting, resume: Posting) -> list[dict[str, Any]]:
+    """The strongest reasons for (up to 3) and against (up to 2) one pair, strongest first."""
+    return word(strongest(contributions, features), vacancy, resume)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from careerrank.scoring.explanations import explain
+from careerrank.scoring.explanations import strongest, word
 from careerrank.scoring.features import Side, pair_features
 from careerrank.scoring.model import ScoringModel
 from careerrank.scoring.postings import Posting, Traits
@@ -79,8 +79,12 @@ class PairScorer:
         self, features: np.ndarray, vacancies: Sequence[Posting], resumes: Sequence[Posting]
     ) -> list[list[dict[str, Any]]]:
         """The reasons of the pairs whose feature rows are ``features``."""
+        return [word(s, v, r) for s, v, r in zip(self.strongest(features), vacancies, resumes, strict=True)]
+
+    def strongest(self, features: np.ndarray) -> list[np.ndarray]:
+        """Per pair, what its reasons are worded from (:func:`careerrank.scoring.explanations.strongest`)."""
         contributions = self.model.contributions(features)
-        return [explain(contributions[i], features[i], vacancies[i], resumes[i]) for i in range(len(vacancies))]
+        return [strongest(contributions[i], features[i]) for i in range(len(features))]
 
 
 def pair_cosines(vacancies: np.ndarray, resumes: np.ndarray, chunk: int = 2048) -> np.ndarray:

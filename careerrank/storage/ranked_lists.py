@@ -22,6 +22,8 @@ class CandidateList:
     target_ids: list[str]
     cosines: list[float]
     computed_at: datetime
+    # The ranking stored for it now, if any: (model version, target ids, scores).
+    ranked: tuple[str, list[str], list[float]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +50,19 @@ class RankedLists:
         self._conn = conn
 
     async def take_changes(self, limit: int) -> tuple[list[int], list[tuple[Direction, str]]]:
-        """The oldest logged list changes (locked, skipped by another ranker), deduplicated: ``(ids, lists)``.
-        Use in the transaction that writes their rankings and then :meth:`forget_changes`."""
+        """The oldest logged list changes, with every other change logged for the same lists by then (the round
+        ranks their candidates as they are after all of them: a list changed many times in a backlog is ranked
+        once), locked and skipped by another ranker, deduplicated: ``(ids, lists)``. Use in the transaction that
+        reads the candidates after this, writes their rankings and then :meth:`forget_changes`."""
         rows = await self._conn.fetch(
-            "SELECT id, direction, source_id FROM list_changes ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit
+            """WITH oldest AS (
+                   SELECT id, direction, source_id FROM list_changes ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+               )
+               SELECT c.id, c.direction, c.source_id FROM list_changes c
+                WHERE (c.direction, c.source_id) IN (SELECT direction, source_id FROM oldest)
+                ORDER BY c.id
+                  FOR UPDATE OF c SKIP LOCKED""",
+            limit,
         )
         lists = list(dict.fromkeys((r["direction"], r["source_id"]) for r in rows))
         return [r["id"] for r in rows], lists
@@ -63,16 +74,26 @@ class RankedLists:
         return int(await self._conn.fetchval("SELECT count(*) FROM list_changes"))
 
     async def candidates(self, lists: Sequence[tuple[Direction, str]]) -> list[CandidateList]:
+        """The candidate lists of these sources (those that exist), each with its ranking as stored now."""
         rows = await self._conn.fetch(
-            """SELECT m.direction, m.source_id, m.target_ids, m.scores, m.computed_at
+            """SELECT m.direction, m.source_id, m.target_ids, m.scores, m.computed_at,
+                      r.model_version AS ranked_model, r.target_ids AS ranked_ids, r.scores AS ranked_scores
                  FROM match_lists m
                  JOIN unnest($1::text[], $2::text[]) AS w(direction, source_id)
-                   ON m.direction = w.direction AND m.source_id = w.source_id""",
+                   ON m.direction = w.direction AND m.source_id = w.source_id
+                 LEFT JOIN ranked_lists r ON r.direction = m.direction AND r.source_id = m.source_id""",
             [d for d, _ in lists],
             [s for _, s in lists],
         )
         return [
-            CandidateList(r["direction"], r["source_id"], list(r["target_ids"]), list(r["scores"]), r["computed_at"])
+            CandidateList(
+                r["direction"],
+                r["source_id"],
+                list(r["target_ids"]),
+                list(r["scores"]),
+                r["computed_at"],
+                (r["ranked_model"], list(r["ranked_ids"]), list(r["ranked_scores"])) if r["ranked_model"] else None,
+            )
             for r in rows
         ]
 

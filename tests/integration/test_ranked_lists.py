@@ -32,14 +32,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 K = 30
 
 
-@pytest.fixture
-def deep(settings: Settings) -> Settings:
-    # A pair cache far smaller than a round: pairs are forgotten and scored again all the time, and a round
-    # must keep every pair it needs until its tops are taken.
+@pytest.fixture(params=[1_000_000, 5], ids=["remembered", "forgotten"])
+def deep(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    # Every list remembered between rounds (a change scores its new pairs, keeps the shown rows' reasons, skips
+    # writing an unchanged top); or far fewer than a round ranks: lists are forgotten and scored whole again all
+    # the time, and a round must keep every list it recalled until its tops are taken.
     return settings.model_copy(
         update={
             "matcher": settings.matcher.model_copy(update={"top_k": K}),
-            "scorer": settings.scorer.model_copy(update={"pair_cache": 50}),
+            "scorer": settings.scorer.model_copy(update={"remembered_lists": request.param}),
         }
     )
 
@@ -68,7 +69,7 @@ async def settled(db: asyncpg.Connection, model_version: str, timeout_s: float =
         waiting = await db.fetchval("SELECT count(*) FROM list_changes")
         off = await db.fetchval(
             """SELECT count(*) FROM match_lists m LEFT JOIN ranked_lists r USING (direction, source_id)
-                WHERE r.source_id IS NULL OR r.model_version <> $1 OR r.candidates_at <> m.computed_at""",
+                WHERE r.source_id IS NULL OR r.model_version <> $1""",
             model_version,
         )
         orphans = await db.fetchval(
@@ -113,7 +114,12 @@ async def brute_force(settings: Settings, version: str, embedding_model: str | N
             assert stored_list.target_ids == [targets[i].id for i in order], c["source_id"]
             assert stored_list.scores == [float(scores[i]) for i in order]  # the same bits: exact, not close
             assert stored_list.suitable == [bool(scores[i] >= model.threshold) for i in order]
-            assert len(stored_list.explanations) == len(order)
+            # The reasons as worded from scratch: those kept from earlier rounds are still the pair's own.
+            shown = [pairs[i] for i in order]
+            features = scorer.builder.features(
+                [v for v, _ in shown], [r for _, r in shown], np.array([cosines[i] for i in order], np.float32)
+            )
+            assert stored_list.explanations == scorer.explain(features, [v for v, _ in shown], [r for _, r in shown])
             checked += 1
         return checked
 
@@ -145,6 +151,20 @@ async def test_lists_are_ranked_by_cosine_then_by_the_active_model_exactly(
             WHERE r.target_ids <> m.target_ids[1:10]"""
     )
     assert reordered > lists // 4
+
+    # A ranking written since by someone else (another scorer process) is not taken for this one's: lists whose
+    # shown rows this scorer would rank as it remembers them are still written when the stored rows differ.
+    await db.execute(
+        """WITH picked AS (SELECT direction, source_id FROM ranked_lists ORDER BY source_id LIMIT 8)
+           UPDATE ranked_lists r SET scores = array_fill(0::real, ARRAY[cardinality(r.scores)])
+             FROM picked WHERE r.direction = picked.direction AND r.source_id = picked.source_id"""
+    )
+    await db.execute(
+        """INSERT INTO list_changes (direction, source_id)
+           SELECT direction, source_id FROM ranked_lists ORDER BY source_id LIMIT 8"""
+    )
+    await settled(db, "m1")
+    assert await brute_force(deep, "m1") == lists
 
     # Items change and close: the ranked lists follow their candidates.
     later = sim.postings[-1].occurred_at + timedelta(days=1)
