@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.text_fields import EventId, ItemId
+from schemas.timestamps import Timestamp
 
 
 class _Application(BaseModel):
@@ -19,7 +20,7 @@ class _Application(BaseModel):
 
     schema_version: Literal[2] = 2
     event_id: EventId = Field(description="Producer-chosen unique id of this event; redeliveries repeat it.")
-    occurred_at: AwareDatetime = Field(description="When it happened upstream; orders the application's events.")
+    occurred_at: Timestamp = Field(description="When it happened upstream; orders the application's events.")
     vacancy_id: ItemId
     resume_id: ItemId
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.postings import SCHEMA_VERSION
 from schemas.text_fields import EventId, ItemId
+from schemas.timestamps import Timestamp
 
 
 class _Closure(BaseModel):
@@ -15,7 +16,7 @@ class _Closure(BaseModel):
 
     schema_version: Literal[1, 2] = SCHEMA_VERSION
     event_id: EventId
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     id: ItemId
     reason: Literal["closed", "deleted"] = Field(default="closed")
 

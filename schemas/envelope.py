@@ -18,6 +18,7 @@ from schemas.applications import ApplicationSubmitted, ApplicationWithdrawn
 from schemas.closures import ResumeClosed, VacancyClosed
 from schemas.feedback import FeedbackRecorded
 from schemas.index_updates import IndexUpdate
+from schemas.json_array import Undecodable, decode_element, element_spans, why_undecodable
 from schemas.kinds import Kind
 from schemas.postings import ResumeUpserted, VacancyUpserted
 from schemas.profiles import Education, LanguageSkill, WorkPeriod
@@ -83,8 +84,8 @@ class InvalidEvent(ValueError):
 
     ``code`` is one of a fixed set (a metric label); ``reason`` is safe to log: it holds no string the producer
     sent (no field values, no unknown type names or keys), only our own words, field names and numbers.
-    ``body``: for an element of a batch message, that element alone as JSON (ASCII, so that it can always be
-    stored and replayed, whatever it holds).
+    ``body``: for an element of a batch message, that element alone: as JSON in ASCII when it was decoded (so
+    that it can always be stored and replayed, whatever it holds), or its bytes as sent when it could not be.
     """
 
     def __init__(self, code: str, reason: str, body: bytes | None = None) -> None:
@@ -114,7 +115,7 @@ def parse_event(
     body = _without_bom(body)
     if len(body) > MAX_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BODY_BYTES}")
-    _check_key(family, routing_key, batch=False)
+    _check_key(family, routing_key, batch=False, body=body)
     data = _decode(body)
     if not isinstance(data, dict):
         raise InvalidEvent("not_an_object", f"malformed event: expected a JSON object, got {type(data).__name__}")
@@ -131,14 +132,14 @@ def parse_events(
     """Events of a message: one JSON object, or a JSON array of up to ``MAX_BATCH_EVENTS`` of them.
 
     A producer that has many changes at once sends several per message (far fewer publishes, confirms and
-    acks). Each element is validated on its own: an invalid one comes back as its :class:`InvalidEvent`, in
-    place, so it alone is dead-lettered. A body that is neither raises :class:`InvalidEvent`. A UTF-8
-    byte-order mark before the body is ignored.
+    acks). Each element is decoded and validated on its own: an invalid one comes back as its
+    :class:`InvalidEvent`, in place, so it alone is dead-lettered. A body that is neither raises
+    :class:`InvalidEvent`. A UTF-8 byte-order mark before the body is ignored.
 
     The routing key is what bindings route by, so it must tell the truth: a message published under an event
-    type holds events of that type only (an element of another type is rejected); ``batch`` may hold any mix;
-    any other key is refused whole. ``routing_key=None`` skips that check (files, tests). Elements of
-    another family are rejected: each family has its own worker.
+    type holds events of that type only (an element of another type is rejected); ``batch`` may hold any mix,
+    and only an array; any other key is refused whole. ``routing_key=None`` skips that check (files, tests).
+    Elements of another family are rejected: each family has its own worker.
     """
     body = _without_bom(body)
     if body.lstrip()[:1] != b"[":
@@ -146,23 +147,18 @@ def parse_events(
     if len(body) > MAX_BATCH_BODY_BYTES:
         raise InvalidEvent("too_large", f"message too large: {len(body)} bytes > {MAX_BATCH_BODY_BYTES}")
     _check_key(family, routing_key, batch=True)
-    data = _decode(body)
-    if not isinstance(data, list) or not data:
-        raise InvalidEvent("not_an_object", "malformed batch: expected a non-empty JSON array of events")
-    if len(data) > MAX_BATCH_EVENTS:
-        raise InvalidEvent("too_large", f"batch too large: {len(data)} events > {MAX_BATCH_EVENTS}")
     out: list[Any] = []
-    for index, element in enumerate(data):
+    for index, element in enumerate(_decode_batch(body)):
         try:
+            if isinstance(element, Undecodable):
+                raise InvalidEvent("malformed_json", f"malformed JSON: {element.reason}", element.raw)
             if not isinstance(element, dict):
                 raise InvalidEvent(
                     "not_an_object", f"malformed event: expected a JSON object, got {type(element).__name__}"
                 )
             out.append(_validate(family, element, routing_key, not_after))
         except InvalidEvent as exc:
-            # ensure_ascii: an element may hold strings that are not valid Unicode (a lone surrogate); as
-            # escapes they are plain ASCII, and the element reads back exactly as it was sent.
-            alone = json.dumps(element, ensure_ascii=True).encode()
+            alone = exc.body if exc.body is not None else _alone(element, body, index)
             out.append(InvalidEvent(exc.code, f"batch element {index}: {exc.reason}", alone))
     return out
 
@@ -171,9 +167,15 @@ def _without_bom(body: bytes) -> bytes:
     return body[len(_BOM) :] if body.startswith(_BOM) else body
 
 
-def _check_key(family: Family[Any], routing_key: str | None, *, batch: bool) -> None:
+def _check_key(family: Family[Any], routing_key: str | None, *, batch: bool, body: bytes = b"") -> None:
     if routing_key is None or routing_key in family.types or (batch and routing_key == family.batch_key):
         return
+    if routing_key == family.batch_key:
+        got = "a JSON object" if body.lstrip()[:1] == b"{" else "something else"
+        raise InvalidEvent(
+            "routing_mismatch",
+            f"a message under the routing key {family.batch_key!r} is a JSON array of events; got {got}",
+        )
     expected = f"one of {', '.join(family.types)}" + (f" or {family.batch_key!r}" if batch else "")
     raise InvalidEvent("routing_mismatch", f"unknown routing key; publish with {expected}")
 
@@ -181,12 +183,40 @@ def _check_key(family: Family[Any], routing_key: str | None, *, batch: bool) -> 
 def _decode(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent(
-            "malformed_json", f"malformed JSON: {exc.__class__.__name__} at position {_position(exc)}"
-        ) from exc
-    except RecursionError as exc:
-        raise InvalidEvent("malformed_json", "malformed JSON: nested too deeply") from exc
+    except (ValueError, RecursionError) as exc:
+        raise InvalidEvent("malformed_json", f"malformed JSON: {why_undecodable(exc)}") from exc
+
+
+def _decode_batch(body: bytes) -> list[Any]:
+    """The elements of a batch: decoded, or :class:`Undecodable`."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        # Nested too deeply, a number too long, a syntax error: each may be one element's fault. While the
+        # array's own brackets pair up, it is split without decoding, and each element decoded alone.
+        split = element_spans(body, MAX_BATCH_EVENTS)
+        if split is None:
+            raise InvalidEvent("malformed_json", f"malformed JSON: {why_undecodable(exc)}") from exc
+        if split.count > MAX_BATCH_EVENTS:
+            raise InvalidEvent("too_large", f"batch too large: more than {MAX_BATCH_EVENTS} events") from exc
+        return [decode_element(span) for span in split.spans]
+    if not isinstance(data, list) or not data:
+        raise InvalidEvent("not_an_object", "malformed batch: expected a non-empty JSON array of events")
+    if len(data) > MAX_BATCH_EVENTS:
+        raise InvalidEvent("too_large", f"batch too large: {len(data)} events > {MAX_BATCH_EVENTS}")
+    return data
+
+
+def _alone(element: Any, body: bytes, index: int) -> bytes | None:
+    """A rejected element alone, as JSON: what is dead-lettered and replayed instead of the whole message."""
+    try:
+        # ensure_ascii: an element may hold strings that are not valid Unicode (a lone surrogate); as
+        # escapes they are plain ASCII, and the element reads back exactly as it was sent.
+        return json.dumps(element, ensure_ascii=True).encode()
+    except RecursionError:
+        # Decoded just within the recursion limit, encoding it again went past it: its bytes as sent.
+        split = element_spans(body, MAX_BATCH_EVENTS)
+        return split.spans[index] if split is not None else None
 
 
 def _validate(family: Family[E], data: dict[str, Any], routing_key: str | None, not_after: datetime | None) -> E:
@@ -241,7 +271,3 @@ def json_schema() -> dict[str, Any]:
 
 def _loc_part(part: str | int) -> str:
     return str(part) if isinstance(part, int) or part in _OUR_FIELDS or part.startswith("<") else "<field>"
-
-
-def _position(exc: Exception) -> int:
-    return int(getattr(exc, "pos", getattr(exc, "start", 0)))

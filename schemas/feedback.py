@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.text_fields import EventId, ItemId
+from schemas.timestamps import Timestamp
 
 Decision = Literal["invited", "rejected", "shown"]
 
@@ -26,7 +27,7 @@ class FeedbackRecorded(BaseModel):
     type: Literal["feedback.recorded"] = "feedback.recorded"
     schema_version: Literal[2] = 2
     event_id: EventId = Field(description="Producer-chosen unique id of this event; redeliveries repeat it.")
-    occurred_at: AwareDatetime = Field(description="When the recruiter acted.")
+    occurred_at: Timestamp = Field(description="When the recruiter acted.")
     vacancy_id: ItemId
     resume_id: ItemId
     recruiter_id: ItemId

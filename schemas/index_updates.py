@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from schemas.kinds import Kind
 from schemas.text_fields import ItemId
+from schemas.timestamps import Timestamp
 
 
 class IndexUpdate(BaseModel):
@@ -23,4 +24,4 @@ class IndexUpdate(BaseModel):
     kind: Kind
     id: ItemId
     op: Literal["upsert", "remove"]
-    version: AwareDatetime
+    version: Timestamp

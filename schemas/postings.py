@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,6 +15,7 @@ from pydantic import (
 
 from schemas.profiles import Education, EducationLevel, Employment, LanguageSkill, Schedule, WorkPeriod
 from schemas.text_fields import Clean, EventId, ItemId, LongText, ShortText, Skill, drop_controls
+from schemas.timestamps import Timestamp
 
 # 2 added the structured fields below (work history, education, languages, work conditions, the employer);
 # producers still on 1 are accepted, without them.
@@ -29,7 +29,7 @@ class _Posting(BaseModel):
 
     schema_version: Literal[1, 2] = SCHEMA_VERSION
     event_id: EventId = Field(description="Producer-chosen unique id of this event; redeliveries repeat it.")
-    occurred_at: AwareDatetime = Field(description="When the change happened upstream; orders updates.")
+    occurred_at: Timestamp = Field(description="When the change happened upstream; orders updates.")
     id: ItemId = Field(description="Upstream id of the vacancy or resume, chosen by the job board.")
     title: ShortText = Field(default="", description="Vacancy name, or the position a resume seeks.")
     text: LongText = Field(default="", description="Free text: vacancy duties/requirements or resume experience.")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
-from careerrank.errors import RejectedError
+from careerrank.errors import RejectedError, TransientError
 from careerrank.messaging import forwarded, publish_one, recorded_key
 from careerrank.observability import PipelineMetrics
 from careerrank.storage import Database
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 REASON_HEADER = "x-careerrank-reason"
 QUEUE_HEADER = "x-careerrank-queue"
 BATCH_INDEX_HEADER = "x-careerrank-batch-index"
+HEADERS_DROPPED_HEADER = "x-careerrank-headers-dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +66,28 @@ class DeadLetterSink:
         await self._store_and_publish(copy, part.body, part.error.code, reason, self._queue)
 
     async def _store_and_publish(self, copy: aio_pika.Message, body: bytes, code: str, reason: str, queue: str) -> None:
-        async with self._database.session() as session:
-            letter_id = await session.dead_letters.record(queue, reason, body, copy.headers)
+        letter_id = await self._record(queue, reason, body, copy.headers)
         await publish_one(self._exchange, copy, recorded_key(queue))
         self._metrics.dead_letters.labels(self._worker, code).inc()
         self._metrics.events.labels(self._worker, "dead_lettered").inc()
         log.warning(
             "dead-lettered", extra={"worker": self._worker, "code": code, "reason": reason, "letter": letter_id}
         )
+
+    async def _record(self, queue: str, reason: str, body: bytes, headers: Mapping[str, Any]) -> int:
+        """Store the letter; if PostgreSQL refuses it as it is (an outage aside), store it without its headers,
+        so that a message that cannot be recorded whole still leaves its loop."""
+        try:
+            async with self._database.session() as session:
+                return await session.dead_letters.record(queue, reason, body, headers)
+        except TransientError:
+            raise
+        except Exception as exc:
+            self._metrics.reduced_dead_letters.labels(self._worker).inc()
+            log.warning(
+                "dead letter refused as it was; recorded without its headers",
+                extra={"worker": self._worker, "error": type(exc).__name__},
+            )
+        reduced = {HEADERS_DROPPED_HEADER: "the headers could not be stored"}
+        async with self._database.session() as session:
+            return await session.dead_letters.record(queue, reason, body, reduced)

@@ -75,10 +75,10 @@ async def dead_letters_command(settings: Settings, action: str, ids: list[int], 
 
 
 async def _replay(settings: Settings, session: Session, letters: list[DeadLetter]) -> int:
-    """Put each stored body back on the queue it failed in (embedder or matcher), attempts reset."""
+    """Put each stored body back on the queue it failed in (embedder, matcher or scorer), attempts reset."""
     broker = await connect_broker(settings.amqp, prefetch=1)
     try:
-        known = {broker.names.embedder_queue, broker.names.matcher_queue}
+        known = set(broker.names.worker_queues)
         replayed = 0
         for letter in letters:
             if letter.queue not in known:

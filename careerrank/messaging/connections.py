@@ -16,6 +16,7 @@ from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 
 from careerrank.backoff import until_available
 from careerrank.errors import unavailable_on
+from careerrank.messaging.frame_decoding import tolerate_malformed_strings
 from careerrank.messaging.topology import Names, Topology, declare_topology
 from careerrank.settings import AmqpSettings
 
@@ -47,7 +48,12 @@ class Broker:
 
 
 async def connect_broker(settings: AmqpSettings, prefetch: int, timeout_s: float = 120.0) -> Broker:
-    """Connect (waiting up to ``timeout_s`` for the broker), open a confirming channel, declare the topology."""
+    """Connect (waiting up to ``timeout_s`` for the broker), open a confirming channel, declare the topology.
+
+    A message with header keys or properties that are not UTF-8 is delivered like any other (see
+    :mod:`careerrank.messaging.frame_decoding`), instead of closing the connection each time it arrives.
+    """
+    tolerate_malformed_strings()
 
     async def attempt() -> AbstractRobustConnection:
         with outages_as_unavailable():

@@ -98,16 +98,33 @@ async def _publish_windowed(
 def forwarded(
     message: AbstractIncomingMessage, headers: dict[str, str | int], body: bytes | None = None
 ) -> aio_pika.Message:
-    """A persistent copy of a received message (or of ``body`` in its place), its simple headers kept and
-    ``headers`` added."""
-    kept: dict[str, Any] = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str | int | float)}
+    """A persistent copy of a received message (or of ``body`` in its place), its short simple headers kept
+    and ``headers`` added."""
+    kept = {k: v for k, v in (message.headers or {}).items() if _simple_header(k, v)}
     return aio_pika.Message(
         message.body if body is None else body,
         headers={**kept, **headers},
-        content_type=message.content_type,
+        content_type=_short(message.content_type),
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        message_id=message.message_id,
+        message_id=_short(message.message_id),
     )
+
+
+def _short(value: str | None) -> str | None:
+    """A property that fits an AMQP short string again (an undecodable byte came back as four characters)."""
+    return value if value is None or len(value.encode("utf-8")) <= 255 else None
+
+
+# A copy keeps what fits one frame with room to spare, whatever the producer sent: short keys (AMQP's
+# limit is 128 bytes) and short scalar values.
+_MAX_KEPT_KEY_BYTES = 128
+_MAX_KEPT_VALUE_CHARS = 1024
+
+
+def _simple_header(key: str, value: object) -> bool:
+    if len(key.encode("utf-8", "backslashreplace")) > _MAX_KEPT_KEY_BYTES:
+        return False
+    return isinstance(value, int | float) or (isinstance(value, str) and len(value) <= _MAX_KEPT_VALUE_CHARS)
 
 
 async def publish_one(exchange: AbstractExchange, message: aio_pika.Message, routing_key: str) -> None:

@@ -22,6 +22,12 @@ class PipelineMetrics:
             ["worker", "reason"],
             registry=registry,
         )
+        self.reduced_dead_letters = Counter(
+            "careerrank_dead_letters_reduced_total",
+            "Dead letters PostgreSQL refused as they were, recorded without their headers.",
+            ["worker"],
+            registry=registry,
+        )
         self.batch_size = Histogram(
             "careerrank_batch_size",
             "Messages per micro-batch.",

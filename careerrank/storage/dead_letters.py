@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +36,7 @@ class DeadLetters:
                 queue,
                 reason,
                 body,
-                json.dumps({k: _storable(v) for k, v in headers.items()}, default=str),
+                json.dumps(storable_headers(headers)),
             )
         )
 
@@ -62,12 +63,34 @@ class DeadLetters:
         return int(await self._conn.fetchval("SELECT count(*) FROM dead_letters"))
 
 
+def storable_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """Headers as a JSON object PostgreSQL's jsonb can hold, whatever a producer put in them.
+
+    jsonb refuses NUL and lone surrogates in keys and strings, and NaN and infinities as numbers; a producer's
+    header table may hold any of them, nested in tables and arrays, and bytes besides. Each is written as
+    escaped text instead (the body, stored as bytes, keeps everything).
+    """
+    return {_storable_text(str(k)): _storable(v) for k, v in headers.items()}
+
+
 def _storable(value: Any) -> Any:
-    """A header value PostgreSQL's jsonb can hold: it refuses NUL and lone surrogates, which a producer's
-    headers may carry (the body, stored as bytes, keeps everything)."""
-    if not isinstance(value, str):
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, bool | int | None):
         return value
-    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return storable_headers(value)
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return _storable_text(bytes(value).decode("utf-8", "backslashreplace"))
+    return _storable_text(str(value))  # timestamps, decimals
+
+
+def _storable_text(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _letter(r: asyncpg.Record) -> DeadLetter:

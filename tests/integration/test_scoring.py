@@ -15,6 +15,7 @@ import aio_pika
 import asyncpg
 import pytest
 
+from careerrank.cli.commands import dead_letters_command
 from careerrank.jobs.scoring_models import activate_scoring_model as activate_command
 from careerrank.jobs.scoring_models import train_scoring_model as train_command
 from careerrank.messaging import Names, publish_events
@@ -148,6 +149,33 @@ async def test_invalid_feedback_is_dead_lettered_and_redeliveries_apply_once(
     assert tuple(stored) == ("v-unknown", "invited")  # kept though neither item exists
     headers = await db.fetchval("SELECT headers FROM dead_letters LIMIT 1")
     assert REASON_HEADER in json.loads(headers)
+
+
+async def test_a_scorer_dead_letter_is_replayed_to_the_scorer(
+    settings: Settings, db: asyncpg.Connection, scorer: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An application published under a feedback routing key is refused as published; the operator replays
+    # it, and the scorer applies it (a replay comes back under the queue's name, admitted by its body).
+    application = {
+        "type": "application.submitted",
+        "event_id": "a-replayed",
+        "occurred_at": "2024-03-01T10:00:00Z",
+        "vacancy_id": "v1",
+        "resume_id": "r1",
+    }
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with connection:
+        exchange = await (await connection.channel()).get_exchange(Names.of(settings.amqp).events)
+        await exchange.publish(aio_pika.Message(json.dumps(application).encode()), routing_key="feedback.recorded")
+    await until("SELECT count(*) FROM dead_letters", db, 1)
+    letter = await db.fetchrow("SELECT id, queue FROM dead_letters")
+    assert letter["queue"] == Names.of(settings.amqp).scorer_queue
+    assert await db.fetchval("SELECT count(*) FROM applications") == 0
+    assert await dead_letters_command(settings, "replay", [letter["id"]], everything=False) == 0
+    assert "replayed 1 dead letter(s)" in capsys.readouterr().out
+    await until("SELECT count(*) FROM applications", db, 1)
+    await until("SELECT count(*) FROM dead_letters WHERE replayed_at IS NOT NULL", db, 1)
+    assert await db.fetchval("SELECT count(*) FROM dead_letters") == 1
 
 
 @pytest.mark.timeout(240)
