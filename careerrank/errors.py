@@ -10,6 +10,7 @@ Hierarchy::
     │   ├── InvalidMessage        a broker body that can never become an event or an index update
     │   ├── InvalidRecord         a record of an input file that makes no valid event
     │   ├── SourceFormatError     an input file of no known format, or not of the asked kind
+    │   ├── StorageRefused        PostgreSQL refuses a value of it (out of range, invalid input), every time
     │   └── BodyTooLarge          an HTTP request body over the API's limit (answered 413)
     └── SetupError                configuration or environment: stop and say what to fix
         ├── ModelUnavailable      the configured model cannot be loaded on this machine
@@ -100,6 +101,15 @@ class SourceFormatError(RejectedError):
 
     def __init__(self, reason: str) -> None:
         super().__init__("unknown_format", reason)
+
+
+class StorageRefused(RejectedError):
+    """PostgreSQL refused a value of the work (SQLSTATE class 22, or a value asyncpg cannot encode): trying
+    again can only fail the same way. The schema refuses what storage cannot hold; this is the net below it.
+    The reason names the refusal's kind only, never the value."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__("storage_refused", f"PostgreSQL refused a value: {kind}")
 
 
 class BodyTooLarge(RejectedError):

@@ -23,6 +23,12 @@ class AmqpSettings(BaseModel):
     # delivery limit is a backstop far above that; what it dead-letters is recorded like every dead letter.
     suspect_after: int = Field(default=3, ge=1, description="Deliveries before a message is tried alone.")
     crash_limit: int = Field(default=3, ge=1, description="Deaths during its lone try before a dead letter.")
+    start_up_window_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Lone tries begin once the worker has consumed this long: a death this soon after a start "
+        "is no evidence against the message in hand.",
+    )
     delivery_limit: int = Field(default=50, ge=1, description="Deliveries before the broker dead-letters it.")
     retry_delays_s: list[float] = Field(
         default=[1.0, 10.0, 60.0],

@@ -13,7 +13,9 @@ What happens to a message is decided by the class of the error (see :mod:`career
 - :class:`~careerrank.errors.SetupError`: the loop ends with it, nothing more is acked, the worker exits;
 - any other error splits the batch and retries message by message, so one poison message cannot take its
   neighbours down; a message that still fails is retried later with a delay, a bounded number of times
-  (:mod:`workers.retries`), and then dead-lettered with the error's type as its reason.
+  (:mod:`workers.retries`), and then dead-lettered with the error's type as its reason. A message of several
+  events that fails on its own is split into its events in turn: the good ones are applied, and each one
+  that fails (in the database, say, where validation could not see it) is retried or dead-lettered alone.
 
 A message that kills the process raises nothing: it comes back, with its whole prefetch window, when the
 worker restarts. One that came back often is tried alone, on the record (:mod:`workers.crash_guard`).
@@ -22,39 +24,32 @@ worker restarts. One that came back often is tried alone, on the record (:mod:`w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Generic, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
-from careerrank.backoff import until_available
-from careerrank.errors import RejectedError, SetupError, TransientError, suppressed
+from careerrank.errors import RejectedError, SetupError, suppressed
 from careerrank.observability import PipelineMetrics
 from workers.crash_guard import CrashGuard, LoneTry
 from workers.dead_letters import DeadLetterSink
 from workers.handler import BatchHandler
 from workers.inbox import BatchLimits, Inbox
-from workers.retries import DelayedRetry, attempt_of
+from workers.isolation import Delivery, Isolation, ack_unsettled, patiently
+from workers.retries import DelayedRetry
 
 log = logging.getLogger(__name__)
 
 D = TypeVar("D")
-D_co = TypeVar("D_co", covariant=True)
 P = TypeVar("P")
 R = TypeVar("R")
 Messages = list[AbstractIncomingMessage]
 # What a stage gave: (succeeded, its result, the error it failed with, one neither transient nor setup).
 _Prepared = tuple[bool, P | None, BaseException | None]
-
-
-@dataclass(frozen=True, slots=True)
-class _Delivery(Generic[D_co]):
-    message: AbstractIncomingMessage
-    value: D_co
 
 
 class BatchConsumer(Generic[D, P]):
@@ -79,13 +74,16 @@ class BatchConsumer(Generic[D, P]):
         self._dead = dead_letters
         self._retry = retry
         self._guard = guard
+        self._isolation = Isolation(name, handler, metrics, dead_letters, retry)
         self._inbox = Inbox()
         self._consumer_tag: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._consuming_since = time.monotonic()
         self.batches = 0
 
     async def start(self) -> None:
+        self._consuming_since = time.monotonic()
         self._consumer_tag = await self._queue.consume(self._inbox.put)
         self._task = asyncio.create_task(self._run(), name=f"{self.name}-loop")
 
@@ -136,6 +134,9 @@ class BatchConsumer(Generic[D, P]):
                         await committing  # from here on, a death of the worker happens during one lone try
                         committing = None
                     rest = [m for m in batch if not guard.is_suspect(m)]  # type: ignore[union-attr]
+                    if rest and self._in_start_up_window():
+                        await self._finish(*await self._prepare(await self._decode(rest)))  # these need not wait
+                        rest = []
                     batch = await self._try_alone(suspects, rest)
                     if not batch:
                         continue
@@ -160,8 +161,28 @@ class BatchConsumer(Generic[D, P]):
     async def _collect(self) -> Messages:
         return await self._inbox.collect(self._limits, self._stopping)
 
+    def _in_start_up_window(self) -> bool:
+        assert self._guard is not None
+        return time.monotonic() - self._consuming_since < self._guard.start_up_window_s
+
+    async def _outlive_start_up_window(self) -> None:
+        """Until the worker has consumed for the guard's start-up window (or stops).
+
+        A worker that dies this early (a crash loop, a bad deploy, a probe that kills it at start) dies of
+        something else than the message it holds: a lone try begun now would count that death against an
+        innocent message. Begun after the window, a death during it is the message's doing or chance.
+        """
+        assert self._guard is not None
+        remaining = self._guard.start_up_window_s - (time.monotonic() - self._consuming_since)
+        if remaining <= 0:
+            return
+        log.info("lone tries wait for the start-up window", extra={"worker": self.name, "wait_s": round(remaining, 2)})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), remaining)
+
     async def _try_alone(self, suspects: Messages, rest: Messages) -> Messages:
         """Process each suspect on its own, on the record; return the rest of the batch."""
+        await self._outlive_start_up_window()
         log.info("trying redelivered messages alone", extra={"worker": self.name, "messages": len(suspects)})
         for done, message in enumerate(suspects):
             if self._stopping.is_set():  # the untried go back to the broker with the rest of the batch
@@ -190,9 +211,9 @@ class BatchConsumer(Generic[D, P]):
         finally:
             await suppressed(alone.end(), "end of a lone try")
 
-    async def _decode(self, batch: Messages) -> list[_Delivery[D]]:
+    async def _decode(self, batch: Messages) -> list[Delivery[D]]:
         """Decode each message; dead-letter the rejected ones (and rejected elements) now, keep the rest."""
-        deliveries: list[_Delivery[D]] = []
+        deliveries: list[Delivery[D]] = []
         for message in batch:
             try:
                 decoded = self._handler.decode(message)
@@ -203,70 +224,29 @@ class BatchConsumer(Generic[D, P]):
             except Exception as exc:
                 if not isinstance(exc, RejectedError):
                     log.exception("decoding failed", extra={"worker": self.name})
-                await self._settle(message, exc)
+                await self._isolation.settle(message, exc)
                 continue
-            deliveries.append(_Delivery(message, decoded.value))
+            deliveries.append(Delivery(message, decoded.value, decoded.elements))
         return deliveries
 
-    async def _prepare(self, deliveries: list[_Delivery[D]]) -> tuple[list[_Delivery[D]], _Prepared[P]]:
+    async def _prepare(self, deliveries: list[Delivery[D]]) -> tuple[list[Delivery[D]], _Prepared[P]]:
         values = [d.value for d in deliveries]
         return deliveries, await self._stage("prepare", partial(self._handler.prepare, values))
 
-    async def _finish(self, deliveries: Sequence[_Delivery[D]], prepared: _Prepared[P]) -> None:
+    async def _finish(self, deliveries: Sequence[Delivery[D]], prepared: _Prepared[P]) -> None:
         """Commit a prepared batch, or process it message by message if preparing it failed."""
         ok, value, error = prepared
         if ok:
             await self._commit(deliveries, value)  # type: ignore[arg-type]
         else:
-            await self._isolate(deliveries, error)
+            await self._isolation.isolate(deliveries, error)
 
-    async def _commit(self, deliveries: Sequence[_Delivery[D]], prepared: P) -> None:
+    async def _commit(self, deliveries: Sequence[Delivery[D]], prepared: P) -> None:
         ok, _, error = await self._stage("commit", lambda: self._handler.commit(prepared))
         if ok:
-            await _ack([d.message for d in deliveries])
+            await ack_unsettled([d.message for d in deliveries])
         else:
-            await self._isolate(deliveries, error)
-
-    async def _isolate(self, deliveries: Sequence[_Delivery[D]], error: BaseException | None) -> None:
-        """Process message by message; retry later, then dead-letter, the ones that fail on their own."""
-        self._metrics.errors.labels(self.name).inc()
-        pending = [d for d in deliveries if not d.message.processed]
-        if len(pending) == 1 and error is not None:
-            # A batch of one has already failed alone: running it again would only repeat that.
-            await self._settle(pending[0].message, error)
-            return
-        for delivery in pending:
-            try:
-                prepared = await self._handler.prepare([delivery.value])
-                await self._handler.commit(prepared)
-                await _ack([delivery.message])
-            except TransientError:
-                await suppressed(delivery.message.nack(requeue=True), "nack for redelivery")
-            except SetupError:
-                raise
-            except Exception as exc:
-                log.exception("message failed on its own", extra={"worker": self.name})
-                await self._settle(delivery.message, exc)
-
-    async def _settle(self, message: AbstractIncomingMessage, exc: BaseException) -> None:
-        """A message that failed on its own: dead-letter it now if it was rejected; otherwise park it for a
-        delayed retry, or dead-letter it when its retries are used up."""
-        try:
-            if isinstance(exc, RejectedError):
-                code, reason = exc.code, exc.reason
-            else:
-                error = type(exc).__name__
-                retry = self._retry
-                if retry is not None and await self._patiently("retry", partial(retry.schedule, message, error)):
-                    return
-                code = "processing_error"
-                reason = f"processing error: {error} (attempt {attempt_of(message) + 1}, no retries left)"
-            await self._patiently("dead-lettering", partial(self._dead.send, message, code, reason))
-        except Exception:
-            # Cannot even park or dead-letter it: give it back; the queue's delivery limit ends its loop.
-            log.exception("retry or dead-lettering failed", extra={"worker": self.name})
-            if not message.processed:
-                await suppressed(message.nack(requeue=True), "nack for redelivery")
+            await self._isolation.isolate(deliveries, error)
 
     async def _stage(self, stage: str, call: Callable[[], Awaitable[R]]) -> _Prepared[R]:
         """Run ``call``, waiting out transient errors; on any other (but a setup error) return it."""
@@ -284,14 +264,4 @@ class BatchConsumer(Generic[D, P]):
             return False, None, exc
 
     async def _patiently(self, what: str, call: Callable[[], Awaitable[R]]) -> R:
-        """``call()``, retried with backoff for as long as a service it needs is unavailable."""
-        message = f"{what} hit an unavailable service; retrying the batch"
-        return await until_available(call, message, extra={"worker": self.name})
-
-
-async def _ack(messages: Messages) -> None:
-    """Ack what was not settled otherwise. A message delivered on a channel that has since died cannot be
-    acked; the broker redelivers it and the handlers recognise it as done."""
-    for message in messages:
-        if not message.processed:
-            await suppressed(message.ack(), "ack (the message will be redelivered)")
+        return await patiently(self.name, what, call)

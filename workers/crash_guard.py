@@ -9,6 +9,11 @@ a message that comes back with no record (and is recognised as done), never a re
 gone. A try still written down when the message comes back means the worker died while it held that message
 and nothing else. After ``crash_limit`` such deaths the message is dead-lettered with
 that reason; an innocent one finishes its lone try and goes on as usual.
+
+A lone try begins only once the worker has consumed for ``start_up_window_s``: a worker in a crash loop that
+dies within moments of each start (a bad deploy, an OOM, a probe, an operator's kill) dies before any lone
+try, and so blames no message, while one that a message kills dies during that message's try whenever it
+begins.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class CrashGuard:
         self._queue = queue
         self._suspect_after = settings.suspect_after
         self.crash_limit = settings.crash_limit
+        self.start_up_window_s = settings.start_up_window_s
         self._database = database
         self._metrics = metrics
 

@@ -36,7 +36,7 @@ from careerrank.storage import Database, Session
 from careerrank.storage.event_log import Outcome
 from careerrank.vectors import Vectors
 from schemas import KINDS, POSTINGS, Closure, IndexUpdate, Kind, Upsert, kind_of
-from workers.handler import Decoded, decode_events
+from workers.handler import Decoded, decode_events, elements_of
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,9 @@ class Embedder:
         events, rejected = decode_events(
             message, self._events_exchange, self._settings.embedder.max_clock_skew_s, POSTINGS
         )
-        return Decoded(EventsMessage(events, published_at(message)), rejected)
+        at = published_at(message)
+        split = elements_of(events, lambda some: EventsMessage(some, at))
+        return Decoded(EventsMessage([event for _, event in events], at), rejected, split)
 
     async def prepare(self, batch: list[EventsMessage]) -> PreparedBatch:
         events: list[tuple[Upsert | Closure, float | None]] = []

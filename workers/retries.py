@@ -44,12 +44,19 @@ class DelayedRetry:
 
     async def schedule(self, message: AbstractIncomingMessage, error: str) -> bool:
         """Park ``message`` for its next attempt and ack it; ``False`` when its retries are used up."""
+        if not await self.park(message, error):
+            return False
+        await message.ack()
+        return True
+
+    async def park(self, message: AbstractIncomingMessage, error: str, body: bytes | None = None) -> bool:
+        """Publish the message (or ``body``, one element of it, in its place) for its next attempt, without
+        acking it; ``False`` when its retries are used up."""
         attempt = attempt_of(message)
         if attempt >= len(self._queues):
             return False
-        copy = forwarded(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error})
+        copy = forwarded(message, {ATTEMPT_HEADER: attempt + 1, ERROR_HEADER: error}, body)
         await publish_one(self._exchange, copy, self._queues[attempt])
-        await message.ack()
         self._metrics.retries.labels(self._worker).inc()
         log.warning(
             "message failed; retrying later",

@@ -28,7 +28,7 @@ from careerrank.scoring.list_ranking import ListRanking
 from careerrank.settings import Settings
 from careerrank.storage import Database
 from schemas import SCORING, ApplicationEvent, FeedbackRecorded, ScoringEvent
-from workers.handler import Decoded, decode_events
+from workers.handler import Decoded, decode_events, elements_of
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Scorer:
         events, rejected = decode_events(
             message, self._events_exchange, self._settings.scorer.max_clock_skew_s, SCORING
         )
-        return Decoded(events, rejected)
+        return Decoded([event for _, event in events], rejected, elements_of(events, list))
 
     async def prepare(self, batch: list[list[ScoringEvent]]) -> ScoringBatch:
         # Redeliveries are told apart in the commit's transaction, which has to look anyway.

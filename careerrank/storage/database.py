@@ -10,15 +10,15 @@ session as :class:`~careerrank.errors.ServiceUnavailable`, so callers wait them 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
 from asyncpg.transaction import Transaction
 
 from careerrank.backoff import until_available
-from careerrank.errors import unavailable_on
+from careerrank.errors import StorageRefused, unavailable_on
 from careerrank.settings import PostgresSettings
 from careerrank.storage.api_keys import ApiKeys
 from careerrank.storage.applications import Applications
@@ -103,7 +103,7 @@ class Database:
     async def session(self) -> AsyncIterator[Session]:
         """A pooled connection for one unit of work, without a transaction of its own."""
         async with self._turns:
-            with outages_as_unavailable():
+            with outages_as_unavailable(), refusals_as_rejected():
                 async with self._pool.acquire() as conn:
                     yield Session(conn)
 
@@ -131,6 +131,15 @@ async def connected(dsn: str) -> AsyncIterator[Session]:
 
 async def _keep_session_state(conn: asyncpg.Connection) -> None:
     """A pool's reset that sends nothing (asyncpg has rolled back any open transaction before it)."""
+
+
+@contextmanager
+def refusals_as_rejected() -> Iterator[None]:
+    """Translate PostgreSQL's refusal of a value into :class:`~careerrank.errors.StorageRefused`."""
+    try:
+        yield
+    except asyncpg.DataError as exc:
+        raise StorageRefused(type(exc).__name__) from exc
 
 
 def outages_as_unavailable() -> AbstractContextManager[None]:

@@ -206,6 +206,53 @@ async def test_a_crash_loop_parks_nothing_and_loses_nothing(
     print(f"crash loop: kills (worker, items pending): {kills}")
 
 
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize("seed", [5])
+async def test_a_matcher_dying_in_its_start_up_window_blames_no_message(
+    seed: int, settings: Settings, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    # The matcher alone in a crash loop over a backlog of index updates: killed shortly after each start,
+    # while it takes its first batches. Its prefetch window comes back each time, every message in it is soon
+    # a suspect, and the kills land on lone tries; none of them is the message's doing, so none may be parked.
+    stream = make_stream(seed)
+    queue = Names.of(settings.amqp).matcher_queue
+    rng = random.Random(seed)
+    kills: list[tuple[float, int]] = []  # (seconds after it began consuming, items still unmatched)
+    total = sum(len(v) for v in stream.open_ids.values())
+    with running(settings, tmp_path, roles=("embedder",)) as workers:
+        await publish(settings, stream.events)
+        deadline = time.monotonic() + 120
+        while (await queue_stats_of(settings, queue))[0] < 4000:  # a backlog for the matcher
+            assert time.monotonic() < deadline, "the embedder did not build a backlog"
+            await asyncio.sleep(0.2)
+        for _ in range(8):
+            workers.start("matcher")
+            await consuming(settings, queue)
+            delay = rng.uniform(0.05, 0.5)
+            await asyncio.sleep(delay)
+            workers.kill("matcher")
+            kills.append((round(delay, 2), total - await matched_count(db)))
+        workers.start("matcher")
+        await consuming(settings, queue)
+        await wait_matched(db, {k: len(v) for k, v in stream.open_ids.items()}, timeout_s=300)
+        await settle(db, settings)
+        assert workers.stop() == [0, 0]
+        logs = workers.log_text()
+    blamed = await db.fetch("SELECT reason FROM dead_letters")
+    assert not blamed, f"{len(blamed)} innocent message(s) dead-lettered after kills at {kills} s: {blamed[:3]}"
+    assert await assert_exactly_once(db, stream) == total
+    assert await db.fetchval("SELECT count(*) FROM delivery_trials") == 0
+    assert '"trying redelivered messages alone"' in logs
+    assert all(pending > 0 for _, pending in kills), f"kills landed after the backlog was gone: {kills}"
+    print(f"matcher crash loop, seed {seed}: kills (s after it began consuming, items pending): {kills}")
+
+
+async def queue_stats_of(settings: Settings, queue: str) -> tuple[int, int]:
+    connection = await aio_pika.connect(settings.amqp.url.get_secret_value())
+    async with connection:
+        return (await queue_stats(await connection.channel(), [queue]))[queue]
+
+
 async def _stuck_on_a_lock(conn: asyncpg.Connection) -> bool:
     return bool(
         await conn.fetchval(

@@ -10,14 +10,14 @@ from typing import Any
 from aio_pika.exceptions import ChannelInvalidStateError, MessageProcessError
 from prometheus_client import CollectorRegistry
 
-from careerrank.errors import InvalidMessage, ServiceUnavailable, VectorsMismatch
+from careerrank.errors import InvalidMessage, ServiceUnavailable, StorageRefused, VectorsMismatch
 from careerrank.observability import PipelineMetrics
 from careerrank.settings import AmqpSettings
 from tests.unit.fakes import FakeDatabase
 from workers.consumer import BatchConsumer
 from workers.crash_guard import CrashGuard, message_key
 from workers.dead_letters import RejectedPart
-from workers.handler import Decoded
+from workers.handler import Decoded, Element
 from workers.inbox import BatchLimits
 
 WORKER = "test-worker"
@@ -90,6 +90,10 @@ class Handler:
             raise InvalidMessage("malformed_json", "malformed JSON: JSONDecodeError at position 0")
         if message.body == b"undecodable":
             raise RecursionError("maximum recursion depth exceeded")
+        if message.body.startswith(b"several:"):
+            # A message of several events: each element is a value of its own when split.
+            parts = message.body.removeprefix(b"several:").split(b",")
+            return Decoded(message.body, (), lambda: [Element(i, part, part) for i, part in enumerate(parts)])
         if message.body == b"with-bad-part":
             return Decoded(message.body, (RejectedPart(1, b"{}", InvalidMessage("empty_text", "element 1: empty")),))
         return Decoded(message.body)
@@ -108,8 +112,10 @@ class Handler:
         if self.transient_commits:
             self.transient_commits -= 1
             raise ServiceUnavailable("postgres")
-        if b"poison" in bodies:
+        if b"poison" in bodies or any(b.startswith(b"several:") and b"poison" in b for b in bodies):
             raise ValueError("constraint violated")
+        if any(b"refused" in b for b in bodies):
+            raise StorageRefused("NumericValueOutOfRangeError")
         if b"setup" in bodies:
             raise VectorsMismatch("stored vectors have different dimensions")
         if b"reject" in bodies:
@@ -154,13 +160,22 @@ class Retry:
         await message.ack()
         return True
 
+    async def park(self, message: FakeMessage, error: str, body: bytes | None = None) -> bool:
+        self.scheduled.append((message.body if body is None else body, error))
+        return True
+
 
 def make(
-    max_batch: int = 10, max_wait_s: float = 0.05, retry: Retry | None = None, database: FakeDatabase | None = None
+    max_batch: int = 10,
+    max_wait_s: float = 0.05,
+    retry: Retry | None = None,
+    database: FakeDatabase | None = None,
+    start_up_window_s: float = 0.0,
 ) -> tuple[BatchConsumer[Any, Any], FakeQueue, Handler, PipelineMetrics, Sink]:
     queue, handler, sink = FakeQueue(), Handler(), Sink()
     metrics = PipelineMetrics(CollectorRegistry())
-    guard = CrashGuard(WORKER, QUEUE, AmqpSettings(), database, metrics) if database else None  # type: ignore[arg-type]
+    amqp = AmqpSettings(start_up_window_s=start_up_window_s)
+    guard = CrashGuard(WORKER, QUEUE, amqp, database, metrics) if database else None  # type: ignore[arg-type]
     consumer: BatchConsumer[Any, Any] = BatchConsumer(
         WORKER,
         queue,  # type: ignore[arg-type]
@@ -520,6 +535,44 @@ async def test_a_message_that_kept_coming_back_is_tried_alone_and_its_record_cle
     assert sink.dead_lettered == []
 
 
+async def test_lone_tries_wait_for_the_start_up_window_and_the_rest_does_not() -> None:
+    database = FakeDatabase()
+    consumer, queue, handler, _, _ = make(max_batch=10, max_wait_s=0.02, database=database, start_up_window_s=0.4)
+    tried_at: dict[bytes, float] = {}
+
+    async def note(bodies: list[bytes]) -> None:
+        for body in bodies:
+            tried_at[body] = time.monotonic()
+
+    handler.on_prepare = note
+    started = time.monotonic()
+    await consumer.start()
+    batch = [FakeMessage(b"suspect", 3), FakeMessage(b"fresh")]
+    await queue.deliver(*batch)
+    await settled(batch, consumer, within_s=3.0)
+    await consumer.stop(timeout_s=1.0)
+    # The fresh message goes at once; the suspect's lone try begins only once the worker has lived 0.4 s.
+    assert handler.prepared == [[b"fresh"], [b"suspect"]]
+    assert tried_at[b"fresh"] - started < 0.3
+    assert tried_at[b"suspect"] - started >= 0.4
+    assert all(m.outcome == ("ack", False) for m in batch)
+
+
+async def test_a_worker_stopped_in_its_start_up_window_tries_nothing_alone() -> None:
+    database = FakeDatabase()
+    consumer, queue, handler, _, _ = make(database=database, start_up_window_s=30.0)
+    await consumer.start()
+    batch = [FakeMessage(b"suspect", 3)]
+    await queue.deliver(*batch)
+    await asyncio.sleep(0.1)
+    started = time.monotonic()
+    await consumer.stop(timeout_s=5.0)
+    assert time.monotonic() - started < 1.0  # no waiting out the window on the way down
+    assert handler.prepared == []
+    assert batch[0].outcome == ("nack", True)
+    assert database.state.trials == {}
+
+
 async def test_a_message_the_worker_died_with_alone_crash_limit_times_is_dead_lettered() -> None:
     database = FakeDatabase()
     # What three processes that died during its lone try left behind; an innocent neighbour died once with it.
@@ -611,3 +664,49 @@ async def test_a_lone_try_that_a_setup_error_ends_leaves_no_record() -> None:
     await consumer.stop(timeout_s=1.0)
     assert isinstance(failed, VectorsMismatch) and message.outcome is None
     assert database.state.trials == {}
+
+
+# --- a message of several events that fails on its own ----------------------------------------------------
+
+
+async def test_a_batch_message_that_fails_alone_is_applied_event_by_event() -> None:
+    consumer, queue, handler, _, sink = make()
+    await consumer.start()
+    messages = msgs("several:a,poison,b", "c")
+    await queue.deliver(*messages)
+    await settled(messages, consumer)
+    await consumer.stop(timeout_s=1.0)
+    # The good events of the message are applied, its neighbour too; the one that fails is dead-lettered
+    # alone (no retries configured), and the message is acked once.
+    assert [b"a"] in handler.committed and [b"b"] in handler.committed and [b"c"] in handler.committed
+    assert sink.parts == [(b"several:a,poison,b", 1, "processing_error")]
+    assert sink.rejected == []
+    assert [m.outcome for m in messages] == [("ack", False), ("ack", False)]
+
+
+async def test_a_failing_event_of_a_batch_message_is_retried_alone() -> None:
+    retry = Retry()
+    consumer, queue, handler, _, sink = make(retry=retry)
+    await consumer.start()
+    messages = msgs("several:a,poison,b")
+    await queue.deliver(*messages)
+    await settled(messages, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert retry.scheduled == [(b"poison", "ValueError")]  # that element's body alone, for its next attempt
+    assert sink.parts == []
+    assert [b"a"] in handler.committed and [b"b"] in handler.committed
+    assert messages[0].outcome == ("ack", False)
+
+
+async def test_an_event_the_database_refuses_is_dead_lettered_alone_at_once() -> None:
+    retry = Retry()
+    consumer, queue, handler, _, sink = make(retry=retry)
+    await consumer.start()
+    messages = msgs("several:a,refused,b")
+    await queue.deliver(*messages)
+    await settled(messages, consumer)
+    await consumer.stop(timeout_s=1.0)
+    assert retry.scheduled == []  # refused every time: never retried
+    assert sink.parts == [(b"several:a,refused,b", 1, "storage_refused")]
+    assert [b"a"] in handler.committed and [b"b"] in handler.committed
+    assert messages[0].outcome == ("ack", False)
