@@ -137,11 +137,13 @@ _SCALARS = st.one_of(
     ),
     st.none(),
 )
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4)),
-    max_leaves=20,
-)
+
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=4))
+
+
+_VALUES = st.recursive(_SCALARS, _containers, max_leaves=20)
 _TABLES = st.one_of(
     st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=8),
     st.integers(1, 150).map(lambda depth: _nested(depth)),  # deeper than the workers decode (32)

@@ -78,11 +78,13 @@ _SCALARS = st.one_of(
     st.text(max_size=50),
     st.none(),
 )
-_VALUES = st.recursive(
-    _SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3)),
-    max_leaves=20,
-)
+
+
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=3))
+
+
+_VALUES = st.recursive(_SCALARS, _containers, max_leaves=20)
 
 
 @settings(max_examples=200, deadline=None)
