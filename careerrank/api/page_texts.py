@@ -71,6 +71,8 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
     "experience_short": ("меньше нужного", "less than asked"),
     "experience_unknown": ("неизвестно", "unknown"),
     "of_required": ("нужно", "asked"),
+    "reason_for": ("за кандидата", "for the candidate"),
+    "reason_against": ("против кандидата", "against the candidate"),
     "not_arrived": ("резюме ещё не поступило", "the resume has not arrived yet"),
     "invite": ("Пригласить", "Invite"),
     "reject": ("Отказать", "Reject"),

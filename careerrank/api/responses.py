@@ -21,6 +21,7 @@ SalaryFit = Literal["inside", "below", "above", "unknown"]
 class Reason(BaseModel):
     feature: str
     effect: float = Field(description="The feature's push on the score, in log-odds (positive: for the pair).")
+    side: Literal["for", "against"] = Field(description="A reason for the pair, or against it.")
     en: str
     ru: str
 
@@ -167,4 +168,5 @@ def salary_fit(vacancy: dict[str, Any], resume: dict[str, Any]) -> SalaryFit:
 
 
 def reasons(stored: list[dict[str, Any]]) -> list[Reason]:
-    return [Reason(**r) for r in stored]
+    # Reasons stored before they carried their side have it in their effect's sign.
+    return [Reason(**{"side": "for" if r["effect"] > 0 else "against", **r}) for r in stored]

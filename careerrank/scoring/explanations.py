@@ -20,41 +20,50 @@ MIN_EFFECT = 0.05  # log-odds; smaller pushes are noise, not reasons
 FOR, AGAINST = 3, 2
 
 Words = tuple[str, str]  # (English, Russian)
-_Phrase = Callable[[float, Posting, Posting], Words | None]
+# What the words say of the candidate: a strength (+1), a weakness (-1), or a plain fact (0). A reason is
+# shown only on the side its words belong to: a weakness never among the reasons for, whatever the effect.
+STRENGTH, WEAKNESS, FACT = 1, -1, 0
+Worded = tuple[str, str, int]  # (English, Russian, what the words say)
+_Phrase = Callable[[float, Posting, Posting], Worded | None]
 
 
-def _high_low(high: Words, low: Words, cut: float = 0.3) -> _Phrase:
-    return lambda value, _v, _r: high if value >= cut else low
+def _high_low(high: Words, low: Words, cut: float = 0.3, high_is: int = STRENGTH) -> _Phrase:
+    return lambda value, _v, _r: (*high, high_is) if value >= cut else (*low, -high_is)
 
 
-def _yes_no(yes: Words, no: Words) -> _Phrase:
-    return lambda value, _v, _r: yes if value >= 0.5 else no
+def _yes_no(yes: Words, no: Words, yes_is: int = STRENGTH) -> _Phrase:
+    return lambda value, _v, _r: (*yes, yes_is) if value >= 0.5 else (*no, -yes_is)
 
 
-def _missing_skills(value: float, vacancy: Posting, resume: Posting) -> Words | None:
+def _fact(words: Callable[[float], Words]) -> _Phrase:
+    return lambda value, _v, _r: None if math.isnan(value) else (*words(value), FACT)
+
+
+def _missing_skills(value: float, vacancy: Posting, resume: Posting) -> Worded | None:
     have = {skill_key(s) for s in resume.skills}
     missing = [s for s in vacancy.skills if skill_key(s) not in have][:4]
     if not missing:
-        return ("has every listed skill", "есть все указанные навыки")
+        return ("has every listed skill", "есть все указанные навыки", STRENGTH)
     listed = ", ".join(missing)
-    return (f"missing skills: {listed}", f"нет навыков: {listed}")
+    return (f"missing skills: {listed}", f"нет навыков: {listed}", WEAKNESS)
 
 
-def _matched_skills(value: float, vacancy: Posting, resume: Posting) -> Words | None:
+def _matched_skills(value: float, vacancy: Posting, resume: Posting) -> Worded | None:
     have = {skill_key(s) for s in resume.skills}
     matched = [s for s in vacancy.skills if skill_key(s) in have][:4]
     if not matched:
-        return ("none of the listed skills", "нет ни одного из указанных навыков")
+        return ("none of the listed skills", "нет ни одного из указанных навыков", WEAKNESS)
     listed = ", ".join(matched)
-    return (f"has skills: {listed}", f"есть навыки: {listed}")
+    return (f"has skills: {listed}", f"есть навыки: {listed}", STRENGTH)
 
 
-def _experience(value: float, vacancy: Posting, resume: Posting) -> Words | None:
+def _experience(value: float, vacancy: Posting, resume: Posting) -> Worded | None:
     if math.isnan(value):
         return None
     if value >= 0:
-        return ("has the experience asked for", "опыт соответствует требованию")
-    return (f"{-value:.1f} years less experience than asked", f"опыта на {-value:.1f} г. меньше требуемого")
+        return ("has the experience asked for", "опыт соответствует требованию", STRENGTH)
+    years = -value
+    return (f"{years:.1f} years less experience than asked", f"опыта на {years:.1f} г. меньше требуемого", WEAKNESS)
 
 
 PHRASES: dict[str, _Phrase] = {
@@ -87,24 +96,29 @@ PHRASES: dict[str, _Phrase] = {
         ("salary outside the range", "зарплатные ожидания вне вилки"),
     ),
     "salary_above_top": _high_low(
-        ("asks more than the range", "просит больше вилки"), ("salary not above the range", "не выше вилки"), 0.05
+        ("asks more than the range", "просит больше вилки"),
+        ("salary not above the range", "не выше вилки"),
+        0.05,
+        high_is=WEAKNESS,
     ),
     "salary_below_bottom": _high_low(
-        ("asks less than the range", "просит меньше вилки"), ("salary not below the range", "не ниже вилки"), 0.05
+        ("asks less than the range", "просит меньше вилки"),
+        ("salary not below the range", "не ниже вилки"),
+        0.05,
+        high_is=FACT,
     ),
     "experience_gap": _experience,
     "experience_met": _experience,
-    "months_at_last_job": lambda value, _v, _r: (
-        None if math.isnan(value) else (f"{value:.0f} months at the last job", f"{value:.0f} мес. на последнем месте")
+    "months_at_last_job": _fact(
+        lambda value: (f"{value:.0f} months at the last job", f"{value:.0f} мес. на последнем месте")
     ),
-    "average_tenure": lambda value, _v, _r: (
-        None
-        if math.isnan(value)
-        else (f"about {value:.0f} months per job", f"в среднем {value:.0f} мес. на одном месте")
+    "average_tenure": _fact(
+        lambda value: (f"about {value:.0f} months per job", f"в среднем {value:.0f} мес. на одном месте")
     ),
     "position_is_new": _yes_no(
         ("a new position for the candidate", "новая для кандидата должность"),
         ("has held such a position", "уже работал на такой должности"),
+        yes_is=WEAKNESS,
     ),
     "same_city": _yes_no(("same city", "тот же город"), ("another city", "другой город")),
     "location_fit": _yes_no(
@@ -137,24 +151,25 @@ def strongest(contributions: np.ndarray, features: np.ndarray) -> np.ndarray:
 
 def word(strong: np.ndarray, vacancy: Posting, resume: Posting) -> list[dict[str, Any]]:
     """The strongest reasons for (up to 3) and against (up to 2) one pair, strongest first, from
-    :func:`strongest`'s rows."""
+    :func:`strongest`'s rows. ``side`` says which; a reason whose words say the opposite of its effect (a
+    weakness that raised the score, through another feature's interplay) is not shown."""
     reasons: list[dict[str, Any]] = []
-    counts = {"+": 0, "-": 0}
+    counts = {"for": 0, "against": 0}
     seen: set[str] = set()
     for j, effect, value in strong.tolist():
         name = NAMES[int(j)]
-        sign = "+" if effect > 0 else "-"
-        limit = FOR if sign == "+" else AGAINST
+        side = "for" if effect > 0 else "against"
+        limit = FOR if side == "for" else AGAINST
         phrase = PHRASES.get(name)
-        if counts[sign] >= limit or phrase is None:
+        if counts[side] >= limit or phrase is None:
             continue
-        words = phrase(value, vacancy, resume)
-        if words is None or words[0] in seen:
+        worded = phrase(value, vacancy, resume)
+        if worded is None or worded[0] in seen or worded[2] * effect < 0:
             continue
-        seen.add(words[0])
-        counts[sign] += 1
-        reasons.append({"feature": name, "effect": round(effect, 3), "en": words[0], "ru": words[1]})
-        if counts["+"] >= FOR and counts["-"] >= AGAINST:
+        seen.add(worded[0])
+        counts[side] += 1
+        reasons.append({"feature": name, "effect": round(effect, 3), "side": side, "en": worded[0], "ru": worded[1]})
+        if counts["for"] >= FOR and counts["against"] >= AGAINST:
             break
     return reasons
 

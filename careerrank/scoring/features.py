@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,74 +22,87 @@ from careerrank.scoring.texts import FIELDS, PostingTexts, TextModel, pair_dots
 FEATURE_VERSION = 1
 
 
+Direction = Literal[1, -1, 0]
+UP: Final = 1  # more of it never lowers the score (more similar, more skills covered, the requirement met)
+DOWN: Final = -1  # more of it never raises the score (skills missing, asking above the range)
+FREE: Final = 0  # no direction known: the model learns it
+
+
 @dataclass(frozen=True, slots=True)
 class Feature:
+    """``direction``: the way the feature may move a score, enforced in training (monotone constraints), so
+    that a model fitted to a few thousand decisions cannot learn, say, that skills far from the
+    requirements raise a score."""
+
     name: str
     group: str
     version: int
     meaning: str
+    direction: Direction
 
 
-def _f(name: str, group: str, meaning: str, version: int = 1) -> Feature:
-    return Feature(name, group, version, meaning)
+def _f(name: str, group: str, meaning: str, direction: Direction = FREE, version: int = 1) -> Feature:
+    return Feature(name, group, version, meaning, direction)
 
 
 FEATURES: tuple[Feature, ...] = (
-    _f("cosine", "embedding", "cosine of the two postings' sentence embeddings"),
-    _f("title_vs_title", "text", "TF-IDF cosine of the vacancy title and the position sought"),
-    _f("title_vs_past_positions", "text", "TF-IDF cosine of the vacancy title and all past positions"),
-    _f("title_vs_last_position", "text", "TF-IDF cosine of the vacancy title and the last position held"),
-    _f("title_vs_resume_text", "text", "TF-IDF cosine of the vacancy title and the resume's text"),
-    _f("sought_vs_past_positions", "text", "TF-IDF cosine of the position sought and the positions held"),
-    _f("requirements_vs_skills", "text", "TF-IDF cosine of the vacancy's requirements and the resume's skills"),
-    _f("skills_vs_skills", "text", "TF-IDF cosine of the two skill lists"),
-    _f("requirements_vs_resume_text", "text", "TF-IDF cosine of the requirements and the resume's text"),
-    _f("duties_vs_past_duties", "text", "TF-IDF cosine of the vacancy's duties and the duties of past jobs"),
-    _f("duties_vs_resume_text", "text", "TF-IDF cosine of the vacancy's text and the resume's text"),
-    _f("skills_matched_share", "skills", "share of the vacancy's listed skills the resume lists"),
-    _f("skills_matched", "skills", "how many of the vacancy's listed skills the resume lists"),
-    _f("skills_missing", "skills", "how many of the vacancy's listed skills the resume lacks"),
+    _f("cosine", "embedding", "cosine of the two postings' sentence embeddings", UP),
+    _f("title_vs_title", "text", "TF-IDF cosine of the vacancy title and the position sought", UP),
+    _f("title_vs_past_positions", "text", "TF-IDF cosine of the vacancy title and all past positions", UP),
+    _f("title_vs_last_position", "text", "TF-IDF cosine of the vacancy title and the last position held", UP),
+    _f("title_vs_resume_text", "text", "TF-IDF cosine of the vacancy title and the resume's text", UP),
+    _f("sought_vs_past_positions", "text", "TF-IDF cosine of the position sought and the positions held", UP),
+    _f("requirements_vs_skills", "text", "TF-IDF cosine of the vacancy's requirements and the resume's skills", UP),
+    _f("skills_vs_skills", "text", "TF-IDF cosine of the two skill lists", UP),
+    _f("requirements_vs_resume_text", "text", "TF-IDF cosine of the requirements and the resume's text", UP),
+    _f("duties_vs_past_duties", "text", "TF-IDF cosine of the vacancy's duties and the duties of past jobs", UP),
+    _f("duties_vs_resume_text", "text", "TF-IDF cosine of the vacancy's text and the resume's text", UP),
+    _f("skills_matched_share", "skills", "share of the vacancy's listed skills the resume lists", UP),
+    _f("skills_matched", "skills", "how many of the vacancy's listed skills the resume lists", UP),
+    _f("skills_missing", "skills", "how many of the vacancy's listed skills the resume lacks", DOWN),
     _f("vacancy_skills", "skills", "how many skills the vacancy lists"),
     _f("resume_skills", "skills", "how many skills the resume lists"),
     _f("salary_same_currency", "salary", "both salaries are in one currency (else compared in roubles)"),
     _f("salary_vacancy_missing", "salary", "the vacancy states no salary"),
     _f("salary_resume_missing", "salary", "the resume states no desired salary"),
-    _f("salary_inside_range", "salary", "the desired salary is inside the vacancy's range"),
-    _f("salary_above_top", "salary", "relative gap of the desired salary above the range's top (0 if not)"),
+    _f("salary_inside_range", "salary", "the desired salary is inside the vacancy's range", UP),
+    _f("salary_above_top", "salary", "relative gap of the desired salary above the range's top (0 if not)", DOWN),
     _f("salary_below_bottom", "salary", "relative gap of the desired salary below the range's bottom (0 if not)"),
     _f("salary_log_ratio", "salary", "log of the desired salary over the middle of the vacancy's range"),
     _f("experience_required", "experience", "years of experience the vacancy asks for"),
     _f("experience_actual", "experience", "years of experience the resume states"),
     _f("experience_gap", "experience", "actual minus required years"),
-    _f("experience_met", "experience", "the resume has the years asked for"),
+    _f("experience_met", "experience", "the resume has the years asked for", UP),
     _f("experience_far_above", "experience", "five or more years above what is asked (overqualified)"),
     _f("months_at_last_job", "history", "months at the current or last job"),
     _f("average_tenure", "history", "average months per job in the work history"),
     _f("jobs", "history", "jobs in the work history"),
     _f("employed_now", "history", "the candidate works somewhere now"),
     _f("months_out_of_work", "history", "months since the last job ended (0 when employed)"),
-    _f("position_is_new", "history", "the position sought is unlike every position held"),
-    _f("same_city", "location", "the vacancy and the resume name one city"),
+    _f("position_is_new", "history", "the position sought is unlike every position held", DOWN),
+    _f("same_city", "location", "the vacancy and the resume name one city", UP),
     _f("city_missing", "location", "either side names no city"),
     _f("vacancy_remote", "location", "the vacancy can be done remotely"),
     _f("resume_remote", "location", "the candidate wants or accepts remote work"),
     _f("relocation_ready", "location", "the candidate is ready to move"),
-    _f("location_fit", "location", "same city, remote on both sides, or ready to move"),
+    _f("location_fit", "location", "same city, remote on both sides, or ready to move", UP),
     _f("same_language", "language", "both postings are written in one language"),
     _f("languages_required", "language", "languages the vacancy requires"),
-    _f("languages_met_share", "language", "share of required languages the resume has at the level asked"),
-    _f("english_gap", "language", "levels of English asked minus levels stated (0 when met)"),
+    _f("languages_met_share", "language", "share of required languages the resume has at the level asked", UP),
+    _f("english_gap", "language", "levels of English asked minus levels stated (0 when met)", DOWN),
     _f("education_required", "education", "education level the vacancy asks for (ordinal)"),
     _f("education_level", "education", "highest education level of the resume (ordinal)"),
-    _f("education_met", "education", "the resume's level meets the requirement"),
-    _f("employment_fit", "conditions", "the employment types overlap (NaN when either states none)"),
-    _f("schedule_fit", "conditions", "the schedules overlap (NaN when either states none)"),
+    _f("education_met", "education", "the resume's level meets the requirement", UP),
+    _f("employment_fit", "conditions", "the employment types overlap (NaN when either states none)", UP),
+    _f("schedule_fit", "conditions", "the schedules overlap (NaN when either states none)", UP),
     _f("resume_completeness", "completeness", "share of the resume's fields that are filled in"),
     _f("vacancy_completeness", "completeness", "share of the vacancy's fields that are filled in"),
     _f("resume_text_length", "completeness", "log of the resume's text length"),
     _f("vacancy_text_length", "completeness", "log of the vacancy's text length"),
 )
 NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+# xgboost's monotone_constraints, one per column
+MONOTONE: tuple[int, ...] = tuple(f.direction for f in FEATURES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(NAMES)}
 
 

@@ -5,8 +5,9 @@
   and the threshold. No vacancy is on two sides, and the held-out pairs are decided after the training ones.
 - The outlier filter (:mod:`careerrank.scoring.outliers`) cleans training and held-out rows alike; the report
   says what it excluded, and the metrics say what the same split scores without it.
-- xgboost with a fixed random state; ROC-AUC and PR-AUC on the held-out rows against the embedding cosine
-  alone; the threshold is the highest score that keeps ``recall`` of invited pairs on the validation rows.
+- xgboost with a fixed random state, each feature held to its declared direction (monotone constraints);
+  ROC-AUC and PR-AUC on the held-out rows against the embedding cosine alone; the threshold is the highest
+  score that keeps ``recall`` of invited pairs on the validation rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import xgboost as xgb
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from careerrank.errors import TrainingDataError
-from careerrank.scoring.features import FEATURE_VERSION, INDEX, NAMES
+from careerrank.scoring.features import FEATURE_VERSION, INDEX, MONOTONE, NAMES
 from careerrank.scoring.model import ScoringModel
 from careerrank.scoring.outliers import FilterReport, filter_outliers
 from careerrank.scoring.texts import TextModel
@@ -38,6 +39,8 @@ PARAMS: dict[str, Any] = {
     "lambda": 1.0,
     "seed": 0,
     "nthread": 2,
+    # Each feature's declared direction (careerrank.scoring.features): a score never moves against it.
+    "monotone_constraints": "(" + ",".join(str(d) for d in MONOTONE) + ")",
 }
 ROUNDS = 600
 EARLY_STOP = 40

@@ -11,6 +11,7 @@ import pytest
 from careerrank.encoding import build_encoder, parse_model_name
 from careerrank.errors import ScoringModelError, TrainingDataError
 from careerrank.evaluation.scorer import SimulatedRun, prepare, train_on
+from careerrank.scoring.features import FEATURES, FREE
 from careerrank.scoring.model import ScoringModel
 from careerrank.scoring.outliers import MIN_DECISIONS, filter_outliers
 from careerrank.scoring.training import (
@@ -42,6 +43,27 @@ def test_the_learned_score_beats_cosine_on_held_out_vacancies(trained: tuple[Sco
     assert metrics["held_out"]["pr_auc"] > metrics["cosine_alone"]["pr_auc"]
     # The threshold keeps the recall it was chosen for (on validation rows) on the held-out ones, roughly.
     assert metrics["threshold"]["recall"] >= 0.85
+
+
+def test_no_feature_moves_a_score_against_its_declared_direction(
+    run: SimulatedRun, trained: tuple[ScoringModel, dict[str, Any]]
+) -> None:
+    model, _ = trained
+    split = split_by_vacancy_and_time(run.pairs)
+    held_out = run.pairs.features[split.test][:300]
+    directed = [(i, f) for i, f in enumerate(FEATURES) if f.direction != FREE]
+    assert len(directed) >= 20
+    column = run.pairs.features
+    for i, feature in directed:
+        # Each pair with the feature set to every value from its observed range, lowest first: the scores
+        # follow the declared direction (or stay), whatever the other features hold.
+        values = column[:, i][~np.isnan(column[:, i])]
+        grid = np.unique(np.quantile(values, np.linspace(0, 1, 9)).astype(np.float32))
+        probes = np.repeat(held_out, len(grid), axis=0)
+        probes[:, i] = np.tile(grid, len(held_out))
+        scores = model.score(probes).reshape(len(held_out), len(grid)).astype(np.float64)
+        steps = np.diff(scores, axis=1) * feature.direction
+        assert steps.min() >= -1e-6, f"{feature.name}: a score moved against its direction by {-steps.min():.4f}"
 
 
 def test_the_outlier_filter_finds_the_odd_recruiters_and_helps(
