@@ -37,6 +37,7 @@ class Rows:
     rows: list[Row]
     model_version: str | None = None
     ranked_at: datetime | None = None
+    suitable: int | None = None  # of a ranked list: rows flagged suitable (None while no model flags them)
 
     @property
     def pages(self) -> int:
@@ -72,7 +73,7 @@ async def recommended(session: Session, kind: Kind, source_id: str, page: int) -
                 reasons=r.reasons(ranked.explanations[i]),
             )
         )
-    return Rows(True, total, page, rows, ranked.model_version, ranked.ranked_at)
+    return Rows(True, total, page, rows, ranked.model_version, ranked.ranked_at, r.suitable_count(ranked.suitable))
 
 
 async def applications(session: Session, vacancy_id: str, suitable: bool, page: int) -> Rows:

@@ -72,6 +72,11 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
     "experience_unknown": ("неизвестно", "unknown"),
     "of_required": ("нужно", "asked"),
     "reason_for": ("за кандидата", "for the candidate"),
+    "no_suitable": (
+        "Подходящих кандидатов нет среди {n} лучших по модели",
+        "No suitable candidates among the model's top {n}",
+    ),
+    "suitable_count": ("Подходят", "Suitable"),
     "reason_against": ("против кандидата", "against the candidate"),
     "not_arrived": ("резюме ещё не поступило", "the resume has not arrived yet"),
     "invite": ("Пригласить", "Invite"),

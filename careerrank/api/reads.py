@@ -127,7 +127,13 @@ def _matches(
         if (cached := revalidate(request, response, page.titled_at, "empty", limit, offset)) is not None:
             return cached
         return r.MatchPage(
-            source_id=source_id, direction=DIRECTIONS[kind], model_version="none", ranked_at=None, total=0, matches=[]
+            source_id=source_id,
+            direction=DIRECTIONS[kind],
+            model_version="none",
+            ranked_at=None,
+            total=0,
+            suitable=None,
+            matches=[],
         )
     if (cached := revalidate(request, response, ranked.ranked_at, ranked.model_version, limit, offset)) is not None:
         return cached
@@ -157,6 +163,7 @@ def _matches(
         model_version=ranked.model_version,
         ranked_at=ranked.ranked_at,
         total=len(ranked.target_ids),
+        suitable=r.suitable_count(ranked.suitable),
         matches=matches,
     )
 

@@ -66,6 +66,10 @@ class MatchPage(BaseModel):
     )
     ranked_at: datetime | None
     total: int
+    suitable: int | None = Field(
+        description="How many of the list's rows the model flags suitable; 0: no suitable candidate among them. "
+        "Null while no scoring model is active."
+    )
     matches: list[Match]
 
 
@@ -165,6 +169,11 @@ def salary_fit(vacancy: dict[str, Any], resume: dict[str, Any]) -> SalaryFit:
     if low is not None and wanted_rub < low * v_rate:
         return "below"
     return "inside"
+
+
+def suitable_count(flags: list[bool | None]) -> int | None:
+    """Rows flagged suitable; None where no model flagged them (cosine lists)."""
+    return None if any(f is None for f in flags) else sum(1 for f in flags if f)
 
 
 def reasons(stored: list[dict[str, Any]]) -> list[Reason]:

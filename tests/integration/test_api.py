@@ -45,6 +45,8 @@ async def test_a_recruiter_reads_its_employers_lists_and_applications(
         first = page["matches"][0]
         assert first["suitable"] is True and first["model_version"] == "gbm-test"
         assert first["explanation"][0]["ru"] == "название близко к желаемой должности"
+        assert first["explanation"][0]["side"] == "for"  # stored before reasons carried it: from the effect
+        assert page["suitable"] == 2  # of the list's three rows, whatever the page shows
         # r-1 has Python and Django of Python, Django, Kubernetes; wants 200k in 150k..250k; 4 years >= 3.
         assert first["fit"] == {
             "matched_skills": ["Python", "Django"], "missing_skills": ["Kubernetes"], "salary": "inside",
@@ -191,6 +193,7 @@ async def test_events_posted_are_applied_once_and_read_back(
 
             page = await _poll(http, "/v1/vacancies/v0/matches", recruiter, lambda p: p["total"] == 5)
             assert page["model_version"] == "cosine" and all(m["suitable"] is None for m in page["matches"])
+            assert page["suitable"] is None  # no model: no count, never a guess
             # A recruiter's feedback needs its vacancy stored (whose it is is checked); posted twice, kept once.
             feedback = _feedback("f-1", "v0", "acme", "r0")
             assert (await http.post("/v1/events", json=feedback, headers=auth(recruiter))).status_code == 202

@@ -280,6 +280,23 @@ async def test_a_list_without_a_model_shows_no_suitable_flag(site: Site, db: asy
         assert 'hx-trigger="every 2s"' not in waiting.text  # its list exists: nothing to wait for
 
 
+async def test_a_list_with_no_suitable_row_says_so(site: Site, db: asyncpg.Connection) -> None:
+    await db.execute(
+        """INSERT INTO ranked_lists (direction, source_id, target_ids, scores, cosines, suitable, explanations,
+                                     model_version, candidates_at)
+           VALUES ('vacancy_to_resume', 'v-acme-2', '{r-6,r-4}', '{0.12,0.08}', '{0.5,0.4}', '{f,f}', '[[],[]]',
+                   'gbm-test', now())"""
+    )
+    async with signed_in(site, "recruiter", "acme") as client:
+        none = await client.get("/ui/vacancies/v-acme-2")
+        assert "Подходящих кандидатов нет среди 2 лучших по модели" in none.text
+        assert list(rows(none.text)) == ["r-6", "r-4"]  # still shown, for the recruiter to judge
+        some = await client.get("/ui/vacancies/v-acme-1")
+        assert "Подходят: 2 / 3" in some.text and "Подходящих кандидатов нет" not in some.text
+        english = await client.get("/ui/vacancies/v-acme-2?lang=en")
+        assert "No suitable candidates among the model&#39;s top 2" in english.text
+
+
 async def test_the_job_board_sees_a_resumes_recommended_vacancies(site: Site) -> None:
     async with signed_in(site, "job_board") as board:
         page = await board.get("/ui/resumes/r-1")
