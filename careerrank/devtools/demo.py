@@ -6,7 +6,9 @@ every list is ranked by cosine; then, unless a scoring model is active already, 
 in as recruiter feedback, trains a model on them and activates it, waits until the scorer has ranked every list
 with it, prints a summary and a few example lists (saying which model ranked them and what it was trained on),
 reads one list back through the HTTP API (``careerrank api``, with a job board key made for the run and revoked
-after it), and stops the workers and the API with SIGTERM.
+after it), prints a recruiter key of a demo employer (the sample's vacancies are filed under three, by city:
+:mod:`careerrank.devtools.demo_employers`) and where to sign in with it, and stops the workers and the API with
+SIGTERM.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import aio_pika
 
+from careerrank.devtools.demo_employers import print_recruiter_key, with_demo_employer
 from careerrank.devtools.processes import start_worker, stop_worker, wait_for_consumers
 from careerrank.devtools.services import ensure_up
 from careerrank.errors import TopologyMismatch
@@ -106,7 +109,7 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
         await wait_for_consumers(settings)
         print("workers up; publishing the SuperJob sample")
         started = time.monotonic()
-        summary = await publish_files(settings.amqp, files, skip_invalid=True)
+        summary = await publish_files(settings.amqp, files, skip_invalid=True, transform=with_demo_employer)
         published = sum(f["published"] for f in summary["files"])
         async with connected(dsn) as session:
             expected = sum([await session.items.count_open(kind) for kind in KINDS])
@@ -117,6 +120,7 @@ async def run_demo(settings: Settings, data_dir: Path = SUPERJOB_DIR) -> int:
             await _report(session, published, elapsed, trained)
             workers.append(start_worker("api", {"CAREERRANK_API__WORKERS": "1"}))
             await _read_over_http(settings, session)
+            await print_recruiter_key(settings, session)
     finally:
         codes = [stop_worker(w) for w in workers]
         print(f"workers stopped (exit codes {codes})")
@@ -221,8 +225,7 @@ async def _read_over_http(settings: Settings, session: Session) -> None:
             f"\nthe HTTP API ({base}, OpenAPI docs at /docs): GET /v1/vacancies/{vacancy_id}/matches in {took:.0f} ms"
         )
         for match in page["matches"]:
-            reasons = "; ".join(r["en"] for r in match["explanation"][:2])
+            reasons = "; ".join(("+ " if r["side"] == "for" else "- ") + r["en"] for r in match["explanation"][:2])
             print(f"  {match['rank']:>2}. {match['score']:5.3f} {match['target']['title'][:50]:<50} {reasons[:70]}")
-        print("recruiters sign in at /ui/login with a key from `careerrank keys create --role recruiter --employer ID`")
     finally:
         await session.api_keys.revoke(key.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,10 @@ async def publish_files(
     limit: int | None = None,
     skip_invalid: bool = False,
     per_message: int = 1,
+    transform: Callable[[Record], Record] | None = None,
 ) -> dict[str, Any]:
-    """Publish every file's events (at most ``limit`` per file); return a summary per file."""
+    """Publish every file's events (at most ``limit`` per file), each through ``transform`` if given; return a
+    summary per file."""
     summary: dict[str, Any] = {"files": []}
     for path in paths:
         total = count_records(path)
@@ -42,6 +44,8 @@ async def publish_files(
             )
             if limit is not None:
                 events = islice(events, limit)
+            if transform is not None:
+                events = map(transform, events)
             published = await publish_events(settings, events, bar, per_message)
         elapsed = time.monotonic() - started
         summary["files"].append(
