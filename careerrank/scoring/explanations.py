@@ -101,11 +101,9 @@ PHRASES: dict[str, _Phrase] = {
         0.05,
         high_is=WEAKNESS,
     ),
-    "salary_below_bottom": _high_low(
-        ("asks less than the range", "просит меньше вилки"),
-        ("salary not below the range", "не ниже вилки"),
-        0.05,
-        high_is=FACT,
+    # Asking less is a fact either way; not asking less says nothing a recruiter would weigh, so it is no reason.
+    "salary_below_bottom": lambda value, _v, _r: (
+        ("asks less than the range", "просит меньше вилки", FACT) if value >= 0.05 else None
     ),
     "experience_gap": _experience,
     "experience_met": _experience,
