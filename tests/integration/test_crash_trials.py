@@ -140,8 +140,11 @@ async def test_rabbitmq_and_postgres_restarts_mid_stream(
     settings: Settings, db: asyncpg.Connection, tmp_path: Path
 ) -> None:
     stream = make_stream(1000)
+    names = Names.of(settings.amqp)
     with running(settings, tmp_path) as workers:
         await publish(settings, stream.events)
+        for queue in (names.embedder_queue, names.matcher_queue):  # both connected, however slow their start
+            await consuming(settings, queue)
         await asyncio.sleep(2.0)
         await asyncio.to_thread(restart_rabbitmq)
         await asyncio.sleep(3.0)
