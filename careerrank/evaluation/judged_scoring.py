@@ -122,6 +122,8 @@ class JudgedRun:
     seconds: dict[str, float]
     candidates: int
     seed: int
+    # direction -> the cosine rank (1 = best, among every posting of the other kind) of each judged relevant pair
+    relevant_ranks: dict[str, list[int]]
 
 
 def run_judged(model: str = "use-multilingual", folds: int = 5, candidates: int = 100, seed: int = 0) -> JudgedRun:
@@ -146,6 +148,11 @@ def run_judged(model: str = "use-multilingual", folds: int = 5, candidates: int 
     cv = cross_validate(pairs, features, labels, fold_map)
     clock.append(time.perf_counter())
     lists: dict[str, dict[str, DirectionScores]] = {}
+    relevant: dict[Group, list[str]] = defaultdict(list)
+    for p in pairs:
+        if p.grade >= 1:
+            relevant[p.group].append(p.candidate)
+    relevant_ranks: dict[str, list[int]] = defaultdict(list)
     for direction in DIRECTIONS:
         side, other = ("vacancy", "resume") if direction == "vacancy_to_resume" else ("resume", "vacancy")
         queries = data.v_queries if side == "vacancy" else data.r_queries
@@ -153,7 +160,10 @@ def run_judged(model: str = "use-multilingual", folds: int = 5, candidates: int 
         ranked: dict[str, list[list[str]]] = defaultdict(list)
         for query in queries:
             q = at[side][query]
-            order = top_k((vectors[other] @ vectors[side][q])[None, :], candidates)[0]
+            every = vectors[other] @ vectors[side][q]
+            order = top_k(every[None, :], candidates)[0]
+            for candidate in relevant[(direction, query)]:  # where the pool's cosine put each relevant pair
+                relevant_ranks[direction].append(int((every > every[at[other][candidate]]).sum()) + 1)
             mine, found = [postings[side][q]] * len(order), [postings[other][j] for j in order]
             pair_cosine = (vectors[other][order] @ vectors[side][q]).astype(np.float32)
             v_side, r_side = (mine, found) if side == "vacancy" else (found, mine)
@@ -170,7 +180,9 @@ def run_judged(model: str = "use-multilingual", folds: int = 5, candidates: int 
     clock.append(time.perf_counter())
     steps = ("encode", "features", "cross_validation", "lists")
     seconds = {step: clock[i + 1] - clock[i] for i, step in enumerate(steps)} | {"total": clock[-1] - clock[0]}
-    return JudgedRun(encoder.name, pairs, features, labels, fold_map, cv, lists, seconds, candidates, seed)
+    return JudgedRun(
+        encoder.name, pairs, features, labels, fold_map, cv, lists, seconds, candidates, seed, dict(relevant_ranks)
+    )
 
 
 def _query_auc(scores: np.ndarray, labels: np.ndarray, groups: Sequence[Group]) -> float | None:
@@ -199,6 +211,16 @@ def _list_metrics(s: DirectionScores) -> dict[str, float]:
     return {name: round(value, 4) for name, value in zip(names, values, strict=True)}
 
 
+POOL_DEPTHS = (10, 50, 100, 200, 500)
+
+
+def pool_recall(ranks: Sequence[int]) -> dict[str, float | int]:
+    """Share of the judged relevant pairs within the cosine top K, for each K of :data:`POOL_DEPTHS`."""
+    found = np.asarray(ranks)
+    shares = {f"at_{k}": round(float((found <= k).mean()), 4) if len(found) else 0.0 for k in POOL_DEPTHS}
+    return {"relevant_pairs": len(found), **shares}
+
+
 def summarise(run: JudgedRun) -> dict[str, Any]:
     """The JSON-ready report of a run."""
     directions = np.array([p.direction for p in run.pairs])
@@ -224,6 +246,7 @@ def summarise(run: JudgedRun) -> dict[str, Any]:
             "fold_seed": run.seed,
             **{name: {kind: _list_metrics(s) for kind, s in run.lists[d].items()} for d, name in DIRECTIONS.items()},
         },
+        "pool_recall": {name: pool_recall(run.relevant_ranks.get(d, [])) for d, name in DIRECTIONS.items()},
         "seconds": {k: round(v, 1) for k, v in run.seconds.items()},
         "note": (
             "Learned lists re-order the cosine's top candidates; unjudged pairs count as not relevant, and the "
@@ -231,7 +254,9 @@ def summarise(run: JudgedRun) -> dict[str, Any]:
             "list's judged share at 10 is below 1, its precision@10 is a lower bound: the truth lies between "
             "precision_at_10 and precision_at_10_if_unjudged_relevant; *_judged_only drops the unjudged candidates "
             "and keeps the order (condensed lists). mean_query_roc_auc is ROC-AUC within each query (the order a "
-            "re-ranker changes), averaged; roc_auc and pr_auc pool all queries' pairs."
+            "re-ranker changes), averaged; roc_auc and pr_auc pool all queries' pairs. pool_recall: the share of "
+            "judged relevant pairs among each query's cosine top K, the candidates a re-ranker can reach; the judged "
+            "pool was drawn from the top 10 of several methods, so it is an upper bound of the true recall."
         ),
     }
 

@@ -106,6 +106,17 @@ def test_folds_are_balanced_per_direction_and_seeded() -> None:
     assert folds != query_folds(groups, 4, seed=1)
 
 
+def test_pool_recall_counts_every_relevant_judged_pair_and_grows_with_depth(report: dict[str, Any]) -> None:
+    judged = judgments()
+    for direction, name in DIRECTIONS.items():
+        recall = report["pool_recall"][name]
+        assert recall["relevant_pairs"] == sum(1 for (d, _, _), g in judged.items() if d == direction and g >= 1)
+        shares = [recall[f"at_{k}"] for k in (10, 50, 100, 200, 500)]
+        assert shares == sorted(shares) and 0 < shares[0] <= shares[-1] <= 1
+    # The judged pool came from top-10 lists of several methods: most relevant pairs sit high in the cosine order.
+    assert report["pool_recall"]["cvs_for_vacancy"]["at_500"] > 0.5
+
+
 def test_the_public_function_is_the_summary_of_a_run(report: dict[str, Any]) -> None:
     again = evaluate_judged("hashing-2048", folds=FOLDS)
     assert again["encoder"] == "hashing-2048"
