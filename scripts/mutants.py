@@ -56,10 +56,12 @@ EMBEDDER = "workers/embedder.py"
 MATCHER = "workers/matcher.py"
 INCREMENTAL = "careerrank/retrieval/incremental.py"
 CONSUMER = "workers/consumer.py"
+ISOLATION = "workers/isolation.py"
 SCREEN = "careerrank/retrieval/screen.py"
 CRASH_GUARD = "workers/crash_guard.py"
 ENVELOPE = "schemas/envelope.py"
 LIST_RANKING = "careerrank/scoring/list_ranking.py"
+LIST_TOPS = "careerrank/scoring/list_tops.py"
 FEATURES = "careerrank/scoring/features.py"
 CONSUME_LOOP = ("tests/unit/test_consumer.py",)
 ADMISSION = ("tests/unit/test_schemas.py", "tests/unit/test_embedder.py")
@@ -321,7 +323,7 @@ MUTANTS = [
     ),
     Mutant(
         "consumer-rejection-retried",
-        CONSUMER,
+        ISOLATION,
         "if isinstance(exc, RejectedError):\n                code, reason = exc.code, exc.reason",
         "if False:\n                code, reason = exc.code, exc.reason",
         "a message that can never be processed is retried with delays instead of dead-lettered at once",
@@ -338,7 +340,7 @@ MUTANTS = [
     ),
     Mutant(
         "consumer-transient-isolated",
-        CONSUMER,
+        ISOLATION,
         "except TransientError:\n                await suppressed(delivery.message.nack(requeue=True)",
         "except ZeroDivisionError:\n                await suppressed(delivery.message.nack(requeue=True)",
         "an outage while a message is tried alone counts against the message (retried, then dead-lettered)",
@@ -348,16 +350,16 @@ MUTANTS = [
     Mutant(
         "element-body-not-ascii",
         ENVELOPE,
-        "alone = json.dumps(element, ensure_ascii=True).encode()",
-        "alone = json.dumps(element, ensure_ascii=False).encode()",
+        "return json.dumps(element, ensure_ascii=True).encode()",
+        "return json.dumps(element, ensure_ascii=False).encode()",
         "the dead letter of an element holding a lone surrogate cannot be built: its good neighbours are retried",
         ADMISSION,
     ),
     Mutant(
         "deep-nesting-not-malformed",
         ENVELOPE,
-        '    except RecursionError as exc:\n        raise InvalidEvent("malformed_json"',
-        '    except ZeroDivisionError as exc:\n        raise InvalidEvent("malformed_json"',
+        '    except (ValueError, RecursionError) as exc:\n        raise InvalidEvent("malformed_json"',
+        '    except ValueError as exc:\n        raise InvalidEvent("malformed_json"',
         "deep nesting is a processing error (retried for a minute) instead of a malformed body",
         ADMISSION,
     ),
@@ -427,9 +429,9 @@ MUTANTS = [
     ),
     Mutant(
         "flag-guessed-without-a-model",
-        LIST_RANKING,
-        "c.cosines[: self._top], None,",
-        "c.cosines[: self._top], [True] * len(c.target_ids[: self._top]),",
+        LIST_TOPS,
+        "        cosines,\n        None,\n",
+        "        cosines,\n        [True] * len(shown),\n",
         "lists ranked by cosine carry a suitable flag nobody computed",
         RANKED_LISTS,
     ),

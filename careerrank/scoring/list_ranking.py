@@ -21,8 +21,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from careerrank.scoring.active_model import COSINE, ActiveModel
+from careerrank.scoring.active_model import ActiveModel
 from careerrank.scoring.explanations import word
+from careerrank.scoring.list_tops import best_positions, cosine_top, pair_of
 from careerrank.scoring.pair_scorer import PairScorer, pair_cosines
 from careerrank.scoring.postings import Posting
 from careerrank.scoring.ranking_postings import SOURCE_KIND, RankingPostings
@@ -43,21 +44,6 @@ class _Known(NamedTuple):
     scores: list[float]
     cosines: list[float]
     new: list[int]
-
-
-def _pair(source: Posting, target: Posting) -> tuple[Posting, Posting]:
-    """(vacancy, resume) of a list's source and one of its candidates."""
-    return (source, target) if source.kind == "vacancy" else (target, source)
-
-
-def _best(scores: np.ndarray, cosines: np.ndarray, targets: list[Posting], top: int) -> list[int]:
-    """Positions of the ``top`` best candidates: by score, then cosine, then id (as every check ranks them)."""
-    order = np.argsort(-scores, kind="stable")[: top + 1]
-    ahead = scores[order]
-    if (ahead[1:] == ahead[:-1]).any():  # rare: equal scores within the shown rows or at their edge
-        return sorted(range(len(targets)), key=lambda n: (-scores[n], -cosines[n], targets[n].id))[:top]
-    result: list[int] = order[:top].tolist()
-    return result
 
 
 class ListRanking:
@@ -113,12 +99,7 @@ class ListRanking:
     ) -> tuple[list[RankedList], int]:
         """The lists to write (those whose shown rows changed) and how many stayed as they were."""
         if scorer is None:
-            return [
-                RankedList(c.direction, c.source_id, c.target_ids[: self._top], c.cosines[: self._top],
-                           c.cosines[: self._top], None, [[] for _ in c.target_ids[: self._top]], COSINE,
-                           c.computed_at)
-                for c in candidates
-            ], 0  # fmt: skip
+            return [cosine_top(c, self._top) for c in candidates], 0
         if self._scores_model != scorer.version or self._held.embedding_model != self._active.embedding_model:
             # Another model scores, or the cosines come from other vectors: nothing remembered holds.
             self._remembered.clear()
@@ -168,7 +149,7 @@ class ListRanking:
                         scores[n], cosines[n] = held_scores[i], held_cosines[i]
             if source is not None:
                 for n in new:
-                    vacancy, resume = _pair(source, targets[n])
+                    vacancy, resume = pair_of(source, targets[n])
                     missing.setdefault((vacancy.id, vacancy.version, resume.id, resume.version), (vacancy, resume))
             known.append(_Known(prior, scores, cosines, new))
         self.last_round["tops"] += time.perf_counter() - started
@@ -220,17 +201,17 @@ class ListRanking:
         unexplained: dict[PairKey, tuple[Posting, Posting, float]] = {}
         for c, (source, targets), k in zip(candidates, lists, known, strict=True):
             for n in k.new:
-                v, r = _pair(source, targets[n])  # type: ignore[arg-type]  # a list with new pairs has a source
+                v, r = pair_of(source, targets[n])  # type: ignore[arg-type]  # a list with new pairs has a source
                 k.scores[n], k.cosines[n] = fresh[(v.id, v.version, r.id, r.version)]
             scores, cosines = np.array(k.scores, np.float32), np.array(k.cosines, np.float32)
-            shown = _best(scores, cosines, targets, self._top)
+            shown = best_positions(scores, cosines, targets, self._top)
             # A shown row keeps its reasons while its pair is as it was (remembered) and it was shown before.
             kept = dict(zip(k.prior.shown, k.prior.strongest, strict=True)) if k.prior is not None else {}
             renewed = set(k.new)
             strongest = [None if n in renewed else kept.get(targets[n].id) for n in shown]
             for n, strong in zip(shown, strongest, strict=True):
                 if strong is None:
-                    v, r = _pair(source, targets[n])  # type: ignore[arg-type]
+                    v, r = pair_of(source, targets[n])  # type: ignore[arg-type]
                     unexplained.setdefault((v.id, v.version, r.id, r.version), (v, r, k.cosines[n]))
             same = (
                 k.prior is not None
@@ -256,18 +237,16 @@ class ListRanking:
             if source is None:
                 out.append(RankedList(c.direction, c.source_id, [], [], [], [], [], scorer.version, c.computed_at))
                 continue
-            pairs = [_pair(source, targets[n]) for n in shown]
+            pairs = [pair_of(source, targets[n]) for n in shown]
             worded_from = tuple(
                 s if s is not None else explained[(v.id, v.version, r.id, r.version)]
                 for s, (v, r) in zip(strongest, pairs, strict=True)
             )
-            self._remembered.keep(
-                (c.direction, c.source_id),
-                ScoredList(
-                    scorer.version, source.version, tuple(targets), scores, cosines,
-                    tuple(targets[n].id for n in shown), worded_from,
-                ),
-            )  # fmt: skip
+            shown_ids = tuple(targets[n].id for n in shown)
+            remembered = ScoredList(
+                scorer.version, source.version, tuple(targets), scores, cosines, shown_ids, worded_from
+            )
+            self._remembered.keep((c.direction, c.source_id), remembered)
             if same:
                 unchanged += 1  # the recruiter's rows as stored: nothing to write
                 continue

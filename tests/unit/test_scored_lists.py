@@ -17,7 +17,8 @@ import pytest
 
 from careerrank.encoding import build_encoder, parse_model_name
 from careerrank.evaluation.scorer import prepare, train_on
-from careerrank.scoring.list_ranking import ListRanking, _best
+from careerrank.scoring.list_ranking import ListRanking
+from careerrank.scoring.list_tops import best_positions
 from careerrank.scoring.pair_scorer import PairScorer
 from careerrank.scoring.postings import Posting
 from careerrank.scoring.scored_lists import ScoredList, ScoredLists
@@ -151,5 +152,5 @@ def test_the_best_rows_break_ties_by_cosine_then_id() -> None:
     targets = [Posting("resume", f"r{i}", NOW, "t", "b") for i in range(6)]
     scores = np.array([0.5, 0.9, 0.5, 0.7, 0.5, 0.1], np.float32)
     cosines = np.array([0.2, 0.1, 0.3, 0.1, 0.3, 0.9], np.float32)
-    assert _best(scores, cosines, targets, 4) == [1, 3, 2, 4]  # r2 and r4 tie on both: by id
-    assert _best(np.array([0.3, 0.2, 0.1], np.float32), cosines[:3], targets[:3], 2) == [0, 1]
+    assert best_positions(scores, cosines, targets, 4) == [1, 3, 2, 4]  # r2 and r4 tie on both: by id
+    assert best_positions(np.array([0.3, 0.2, 0.1], np.float32), cosines[:3], targets[:3], 2) == [0, 1]
