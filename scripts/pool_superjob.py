@@ -18,21 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from careerrank import configure_logging, evaluation
-from schemas import Upsert
+from careerrank import configure_logging, evaluation, write_judging_sheet
 
 OUT = Path(__file__).resolve().parents[1] / "datasets"
-
-
-def snippet(event: Upsert, chars: int) -> str:
-    text = " ".join(event.text.split())
-    skills = ", ".join(event.skills[:15])
-    salary = f"{event.salary_from or ''}–{event.salary_to or ''} {event.currency}" if event.salary_from else "—"
-    exp = "—" if event.experience_years is None else f"{event.experience_years:g}"
-    return (
-        f"**{event.title}** · город: {event.city or '—'} · опыт: {exp} · зарплата: {salary}\n"
-        f"навыки: {skills or '—'}\n{text[:chars]}"
-    )
 
 
 def main() -> None:
@@ -81,10 +69,7 @@ def main() -> None:
         )
         if not todo:
             continue
-        sheet = [f"# {direction}: {query.id}", "", "## Query", snippet(query, 900), "", "## Candidates"]
-        for j in todo:
-            sheet += ["", f"### {dst[j].id}", snippet(dst[j], 300)]
-        (sheets / f"{direction}-{n:02d}.md").write_text("\n".join(sheet) + "\n", encoding="utf-8")
+        write_judging_sheet(sheets / f"{direction}-{n:02d}.md", direction, query, [dst[j] for j in todo])
     (OUT / "superjob_pool.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     sizes = [len(c) for c in pools.values()]
     print(json.dumps({"queries": len(pools), "pairs": sum(sizes), "new_pairs": new_pairs, "max_pool": max(sizes)}))

@@ -32,6 +32,7 @@ from careerrank.ingest.judgments import judgment_feedback, judgments_version
 from careerrank.jobs.publish import publish_files
 from careerrank.jobs.scoring_models import activate_scoring_model, train_scoring_model
 from careerrank.messaging import Names, connect_broker, delete_topology, publish_events, queue_stats
+from careerrank.scoring.features import FEATURE_VERSION
 from careerrank.settings import Settings
 from careerrank.storage import Session, connected, migrate
 from schemas import DIRECTIONS, KINDS, Kind, opposite
@@ -61,9 +62,10 @@ async def wait_until_ranked(session: Session, timeout_s: float) -> None:
 async def learn_from_judgments(settings: Settings, session: Session) -> dict[str, Any] | None:
     """Unless a scoring model is active already: the judged SuperJob pairs go in as recruiter feedback, a model is
     trained on them and activated, and the scorer ranks every list with it. Returns the training report."""
-    if await session.scoring_models.active() is not None:
+    active = await session.scoring_models.active()
+    if active is not None and active.feature_version == FEATURE_VERSION:
         return None
-    version = f"superjob-judged-{judgments_version()}"
+    version = f"superjob-judged-{judgments_version()}-features-{FEATURE_VERSION}"
     feedback = judgment_feedback()
     print(f"training a scoring model on the {len(feedback)} judged SuperJob pairs (datasets/judgments)")
     await publish_events(settings.amqp, feedback, per_message=500)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from careerrank.encoding import model_id
+from careerrank.errors import ScoringModelError
 from careerrank.settings import Settings
 from careerrank.storage import connected
 
@@ -49,7 +50,16 @@ async def train_scoring_model(
 
 
 async def activate_scoring_model(settings: Settings, version: str) -> dict[str, Any]:
-    """Make ``version`` the model that serves; the previous one is retired."""
+    """Make ``version`` the model that serves; the previous one is retired. A model trained on features other than
+    this code computes is refused (it could not be served)."""
+    from careerrank.scoring.features import FEATURE_VERSION
+
     async with connected(settings.postgres.dsn.get_secret_value()) as session, session.transaction():
+        registered = {m.version: m for m in await session.scoring_models.all()}
+        if version in registered and registered[version].feature_version != FEATURE_VERSION:
+            raise ScoringModelError(
+                f"model {version} was trained on feature version {registered[version].feature_version}; this code "
+                f"computes version {FEATURE_VERSION}: train a new model"
+            )
         previous = await session.scoring_models.activate(version)
     return {"active": version, "retired": previous}

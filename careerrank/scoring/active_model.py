@@ -6,6 +6,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from careerrank.errors import ScoringModelError
 from careerrank.scoring.model import ScoringModel
 from careerrank.scoring.pair_scorer import PairScorer
 from careerrank.storage import Session
@@ -26,6 +27,7 @@ class ActiveModel:
         self.embedding_model = embedding_model
         self._configured_embedding_model = embedding_model
         self._lock = asyncio.Lock()
+        self._refused: str | None = None  # an active model this code cannot serve (trained on other features)
 
     @property
     def version(self) -> str:
@@ -38,14 +40,21 @@ class ActiveModel:
             # A reindex that switched models moves every vector to the new one; follow it, as the matcher does.
             self.embedding_model = await session.models.active() or self._configured_embedding_model
             active = await session.scoring_models.active_version()
-            if active == (self.scorer.version if self.scorer else None):
+            if active == (self.scorer.version if self.scorer else None) or (active and active == self._refused):
                 return self.version
             if active is None:
                 self.scorer = None
-            else:
-                artifact = await session.scoring_models.artifact(active)
-                loop = asyncio.get_running_loop()
+                return self.version
+            artifact = await session.scoring_models.artifact(active)
+            loop = asyncio.get_running_loop()
+            try:
                 model = await loop.run_in_executor(self.executor, ScoringModel.from_bytes, artifact)
-                self.scorer = PairScorer(model)
-                log.info("scoring model loaded", extra={"model": active})
+            except ScoringModelError as exc:
+                # Scores under the cosine, loudly, until a model this code can serve is activated: a scorer that
+                # crashes on every list would leave every list as it was, changes unranked.
+                log.error("active scoring model refused; scoring by cosine", extra={"model": active, "error": str(exc)})
+                self._refused, self.scorer = active, None
+                return self.version
+            self.scorer = PairScorer(model)
+            log.info("scoring model loaded", extra={"model": active})
             return self.version

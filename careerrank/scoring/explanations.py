@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from careerrank.scoring.features import NAMES
+from careerrank.scoring.occupation_taxonomy import BY_CODE
+from careerrank.scoring.occupations import fit, occupations_of
 from careerrank.scoring.postings import Posting, skill_key
 
 MIN_EFFECT = 0.05  # log-odds; smaller pushes are noise, not reasons
@@ -66,7 +68,34 @@ def _experience(value: float, vacancy: Posting, resume: Posting) -> Worded | Non
     return (f"{years:.1f} years less experience than asked", f"опыта на {years:.1f} г. меньше требуемого", WEAKNESS)
 
 
+def _occupation(held: bool = False, any_title: bool = False) -> _Phrase:
+    """The vacancy's occupation (its primary one, or any of its title with ``any_title``) against the resume's
+    sought (or, with ``held``, held) ones: the closest pair, named in both languages."""
+
+    def phrase(value: float, vacancy: Posting, resume: Posting) -> Worded | None:
+        titled = occupations_of(vacancy.title)
+        wanted = titled if any_title else titled[:1]
+        offered = occupations_of(resume.past_positions() if held else resume.title)
+        if math.isnan(value) or not wanted or not offered:
+            return None
+        pair = max(((w, o) for w in wanted for o in offered), key=lambda p: fit(*p))
+        mine, closest = BY_CODE[pair[0]], BY_CODE[pair[1]]
+        if value >= 2:
+            if held:
+                return (f"has worked as: {mine.en}", f"работал по профессии: {mine.ru}", STRENGTH)
+            return (f"seeks this occupation: {mine.en}", f"ищет работу по профессии: {mine.ru}", STRENGTH)
+        if value >= 1:
+            return (f"adjacent occupation: {closest.en}", f"смежная профессия: {closest.ru}", FACT)
+        where_en, where_ru = ("has worked as", "работал по профессии") if held else ("seeks", "ищет работу")
+        return (f"{where_en}: {closest.en}, not {mine.en}", f"{where_ru}: {closest.ru}, а не {mine.ru}", WEAKNESS)
+
+    return phrase
+
+
 PHRASES: dict[str, _Phrase] = {
+    "occupation_sought_fit": _occupation(),
+    "occupation_held_fit": _occupation(held=True),
+    "occupation_any_fit": _occupation(any_title=True),
     "cosine": _high_low(("texts close in meaning", "тексты близки по смыслу"), ("texts far apart", "тексты далеки")),
     "title_vs_title": _high_low(
         ("position sought matches the title", "желаемая должность совпадает с вакансией"),

@@ -15,11 +15,12 @@ from typing import Final, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from careerrank.scoring.occupations import occupation_columns
 from careerrank.scoring.postings import Posting, Traits
 from careerrank.scoring.structured_features import structured
 from careerrank.scoring.texts import FIELDS, PostingTexts, TextModel, pair_dots
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 
 Direction = Literal[1, -1, 0]
@@ -57,6 +58,15 @@ FEATURES: tuple[Feature, ...] = (
     _f("requirements_vs_resume_text", "text", "TF-IDF cosine of the requirements and the resume's text", UP),
     _f("duties_vs_past_duties", "text", "TF-IDF cosine of the vacancy's duties and the duties of past jobs", UP),
     _f("duties_vs_resume_text", "text", "TF-IDF cosine of the vacancy's text and the resume's text", UP),
+    _f(
+        "occupation_sought_fit",
+        "occupation",
+        "the vacancy's occupation against the positions sought: 2 same, 1 adjacent, 0 another",
+        UP,
+        2,
+    ),
+    _f("occupation_held_fit", "occupation", "the vacancy's occupation against the positions held", UP, 2),
+    _f("occupation_any_fit", "occupation", "the closest any occupation of the title comes to one sought", UP, 2),
     _f("skills_matched_share", "skills", "share of the vacancy's listed skills the resume lists", UP),
     _f("skills_matched", "skills", "how many of the vacancy's listed skills the resume lists", UP),
     _f("skills_missing", "skills", "how many of the vacancy's listed skills the resume lacks", DOWN),
@@ -127,6 +137,10 @@ def pair_features(text_model: TextModel, vacancies: Side, resumes: Side, cosine:
         out[:, INDEX["sought_vs_past_positions"]] = pair_dots(
             texts.matrix("resume", "title"), texts.matrix("resume", "past_positions")
         )
+        titled = [(t.occupations, t.past_occupations) for t in vacancies.traits]
+        wanted = [(t.occupations, t.past_occupations) for t in resumes.traits]
+        for name, column in occupation_columns(titled, wanted).items():
+            out[:, INDEX[name]] = column
         for name, column in structured(
             vacancies.traits, resumes.traits, out[:, INDEX["sought_vs_past_positions"]]
         ).items():

@@ -15,13 +15,15 @@ import numpy as np
 import xgboost as xgb
 
 from careerrank.errors import ScoringModelError
+from careerrank.scoring.calibration import Platt
 from careerrank.scoring.features import FEATURE_VERSION, NAMES
 from careerrank.scoring.texts import TextModel
 
 
 @dataclass
 class ScoringModel:
-    """``score(features)`` is the probability that the recruiter invites; ``threshold`` splits suitable."""
+    """``score(features)`` is the probability that the recruiter invites: the trees' log-odds through the
+    calibration fitted on validation rows (:mod:`careerrank.scoring.calibration`); ``threshold`` splits suitable."""
 
     version: str
     booster: xgb.Booster
@@ -30,11 +32,17 @@ class ScoringModel:
     feature_version: int = FEATURE_VERSION
     metrics: dict[str, Any] = field(default_factory=dict)
     trained_on: str = ""
+    calibration: Platt = field(default_factory=Platt)
 
-    def score(self, features: np.ndarray) -> np.ndarray:
+    def margins(self, features: np.ndarray) -> np.ndarray:
+        """The trees' raw log-odds, before calibration."""
         if not len(features):
             return np.zeros(0, np.float32)
-        return np.asarray(self.booster.inplace_predict(features, validate_features=False), np.float32)
+        raw = self.booster.inplace_predict(features, validate_features=False, predict_type="margin")
+        return np.asarray(raw, np.float32)
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return self.calibration.apply(self.margins(features))
 
     def contributions(self, features: np.ndarray) -> np.ndarray:
         """Exact SHAP values per feature in log-odds (the last column, the bias, is dropped)."""
@@ -52,6 +60,7 @@ class ScoringModel:
             "features": list(NAMES),
             "metrics": self.metrics,
             "trained_on": self.trained_on,
+            "calibration": [self.calibration.slope, self.calibration.intercept],
         }
         buffer = io.BytesIO()
         np.savez(
@@ -83,4 +92,5 @@ class ScoringModel:
             meta["feature_version"],
             meta["metrics"],
             meta["trained_on"],
+            Platt(*meta.get("calibration", (1.0, 0.0))),
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from careerrank.scoring.occupations import occupations_of
 from schemas import Kind, ResumeUpserted, Upsert, kind_of
 from schemas.profiles import EDUCATION_ORDER, LANGUAGE_ORDER, LanguageSkill
 
@@ -138,6 +139,8 @@ class Traits:
     completeness: float
     text_length: float
     language: str | None = None
+    occupations: tuple[str, ...] = ()  # named by the title, primary first (careerrank.scoring.occupations)
+    past_occupations: tuple[str, ...] = ()  # named by the positions held
     numbers: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the scalars above, in NUMBERS order
 
     @classmethod
@@ -193,6 +196,8 @@ class Traits:
             completeness=sum(stated) / len(stated),
             text_length=math.log1p(len(posting.title) + len(posting.body)),
             language=posting.language,
+            occupations=occupations_of(posting.title),
+            past_occupations=occupations_of(posting.past_positions()),
         ).with_numbers()
 
     def with_numbers(self) -> Traits:

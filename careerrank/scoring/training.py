@@ -5,9 +5,13 @@
   and the threshold. No vacancy is on two sides, and the held-out pairs are decided after the training ones.
 - The outlier filter (:mod:`careerrank.scoring.outliers`) cleans training and held-out rows alike; the report
   says what it excluded, and the metrics say what the same split scores without it.
+- Sampled negatives (:mod:`careerrank.scoring.sampled_negatives`), pairs no recruiter decided on, are training
+  rows only, at their own weight: never validation or held-out rows, never seen by the outlier filter.
 - xgboost with a fixed random state, each feature held to its declared direction (monotone constraints);
-  ROC-AUC and PR-AUC on the held-out rows against the embedding cosine alone; the threshold is the highest
-  score that keeps ``recall`` of invited pairs on the validation rows.
+  ROC-AUC and PR-AUC on the held-out rows against the embedding cosine alone. The score is calibrated on the
+  validation rows (:mod:`careerrank.scoring.calibration`; Brier score and reliability curve on the held-out rows),
+  and the threshold is the highest calibrated score that keeps ``recall`` of invited pairs on the validation rows;
+  its precision and recall are measured on the held-out rows.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import xgboost as xgb
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from careerrank.errors import TrainingDataError
+from careerrank.scoring.calibration import Platt, brier, calibration_report
 from careerrank.scoring.features import FEATURE_VERSION, INDEX, MONOTONE, NAMES
 from careerrank.scoring.model import ScoringModel
 from careerrank.scoring.outliers import FilterReport, filter_outliers
@@ -56,6 +61,10 @@ class LabelledPairs:
     times: np.ndarray  # seconds since the epoch, when decided
     features: np.ndarray
     labels: np.ndarray
+    # Rows no recruiter decided on, presumed rejections (careerrank.scoring.sampled_negatives), and each row's
+    # training weight; None: every row is a decision, of weight 1.
+    sampled: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -101,8 +110,14 @@ def threshold_for_recall(scores: np.ndarray, labels: np.ndarray, recall: float) 
     return float(positives[len(positives) - keep])
 
 
-def _fit(features: np.ndarray, labels: np.ndarray, valid_x: np.ndarray, valid_y: np.ndarray) -> xgb.Booster:
-    train = xgb.DMatrix(features, labels, feature_names=list(NAMES))
+def _fit(
+    features: np.ndarray,
+    labels: np.ndarray,
+    valid_x: np.ndarray,
+    valid_y: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> xgb.Booster:
+    train = xgb.DMatrix(features, labels, weight=weights, feature_names=list(NAMES))
     valid = xgb.DMatrix(valid_x, valid_y, feature_names=list(NAMES))
     return xgb.train(
         PARAMS, train, ROUNDS, evals=[(valid, "valid")], early_stopping_rounds=EARLY_STOP, verbose_eval=False
@@ -112,6 +127,12 @@ def _fit(features: np.ndarray, labels: np.ndarray, valid_x: np.ndarray, valid_y:
 def _predict(booster: xgb.Booster, features: np.ndarray) -> np.ndarray:
     scores: np.ndarray = np.asarray(booster.inplace_predict(features, validate_features=False), np.float32)
     return scores
+
+
+def _margins(booster: xgb.Booster, features: np.ndarray) -> np.ndarray:
+    raw = booster.inplace_predict(features, validate_features=False, predict_type="margin")
+    margins: np.ndarray = np.asarray(raw, np.float32)
+    return margins
 
 
 def _aucs(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -137,27 +158,45 @@ def train(
             "invitations and rejections"
         )
     split = split_by_vacancy_and_time(pairs)
+    sampled = pairs.sampled if pairs.sampled is not None else np.zeros(len(pairs), bool)
+    weights = pairs.weights if pairs.weights is not None else np.ones(len(pairs), np.float32)
+    decided = ~sampled
     report: FilterReport = filter_outliers(
-        pairs.vacancy_ids, pairs.recruiter_ids, pairs.labels, relevance(pairs.features)
+        pairs.vacancy_ids[decided],
+        pairs.recruiter_ids[decided],
+        pairs.labels[decided],
+        relevance(pairs.features[decided]),
     )
-    clean = report.kept if use_filter else np.ones(len(pairs), bool)
+    clean = sampled.copy()
+    clean[decided] = report.kept if use_filter else True
     x, y = pairs.features, pairs.labels
-    train_rows, valid_rows = split.train & clean, split.valid & clean
+    train_rows, valid_rows = split.train & clean, split.valid & clean & decided
     # Held out rows are cleaned as the training rows are, so that the model and its unfiltered twin (below)
     # face the same truth; without the filter nothing is cleaned.
-    test_rows = split.test & clean
+    test_rows = split.test & clean & decided
     for name, rows in (("training", train_rows), ("validation", valid_rows), ("held-out", test_rows)):
         if len(set(y[rows].tolist())) < 2:
             raise TrainingDataError(f"the {name} rows hold one class only: too little feedback")
-    booster = _fit(x[train_rows], y[train_rows], x[valid_rows], y[valid_rows])
-    threshold = threshold_for_recall(_predict(booster, x[valid_rows]), y[valid_rows], recall)
-    test_scores = _predict(booster, x[test_rows])
+    booster = _fit(x[train_rows], y[train_rows], x[valid_rows], y[valid_rows], weights[train_rows])
+    calibration = Platt.fit(_margins(booster, x[valid_rows]), y[valid_rows])
+    threshold = threshold_for_recall(calibration.apply(_margins(booster, x[valid_rows])), y[valid_rows], recall)
+    test_scores = calibration.apply(_margins(booster, x[test_rows]))
     test_y = y[test_rows]
     flagged = test_scores >= threshold
     metrics: dict[str, Any] = {
         "rows": {"train": int(train_rows.sum()), "valid": int(valid_rows.sum()), "test": int(test_rows.sum())},
+        "sampled_negatives": {
+            "training_rows": int((train_rows & sampled).sum()),
+            "share_of_training_rows": round(float((train_rows & sampled).sum() / max(1, train_rows.sum())), 4),
+            "weight": round(float(weights[sampled].mean()), 4) if sampled.any() else None,
+        },
         "held_out": _aucs(test_scores, test_y),
         "cosine_alone": _aucs(np.nan_to_num(x[test_rows, INDEX["cosine"]]), test_y),
+        "calibration": {
+            "platt": {"slope": round(calibration.slope, 4), "intercept": round(calibration.intercept, 4)},
+            "uncalibrated_brier": round(brier(_predict(booster, x[test_rows]), test_y), 4),
+            **calibration_report(test_scores, test_y),
+        },
         "threshold": {
             "value": round(threshold, 4),
             "target_recall": recall,
@@ -171,10 +210,11 @@ def train(
     }
     if use_filter:
         # The same split trained on unfiltered rows: what the filter is worth.
-        raw = _fit(x[split.train], y[split.train], x[split.valid], y[split.valid])
+        raw_rows = split.train & (decided | sampled)
+        raw = _fit(x[raw_rows], y[raw_rows], x[split.valid & decided], y[split.valid & decided], weights[raw_rows])
         metrics["without_filter"] = _aucs(_predict(raw, x[test_rows]), test_y)
     booster.set_param({"nthread": 1})
-    model = ScoringModel(version, booster, text_model, threshold, FEATURE_VERSION, metrics, trained_on)
+    model = ScoringModel(version, booster, text_model, threshold, FEATURE_VERSION, metrics, trained_on, calibration)
     return model, metrics
 
 

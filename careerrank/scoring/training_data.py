@@ -1,7 +1,9 @@
 """The training set as PostgreSQL holds it: recruiters' decisions joined to the postings and their vectors.
 
 Decisions whose vacancy, resume or vector is not there (yet) are left out and counted: feedback may arrive
-before its items, and is kept until they do. The text vectorizers are fitted on the postings decided on.
+before its items, and is kept until they do. Each decided vacancy also gets sampled negatives
+(:mod:`careerrank.scoring.sampled_negatives`): open resumes from outside its stored candidates and never decided
+with it. The text vectorizers are fitted on the postings decided on.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import numpy as np
 
 from careerrank.scoring.pair_scorer import FeatureBuilder
 from careerrank.scoring.postings import Posting
+from careerrank.scoring.sampled_negatives import PER_ITEM, WEIGHT, draw
 from careerrank.scoring.texts import TextModel
 from careerrank.scoring.training import LabelledPairs
 from careerrank.storage import Decision, Session
 from schemas import Kind
 
 CHUNK = 5000
+POOL = 20_000  # open resumes the sampled negatives are drawn from
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +49,26 @@ async def _vectors(session: Session, kind: Kind, model: str, ids: Sequence[str])
     return out
 
 
-async def load_training_set(session: Session, model: str) -> TrainingSet:
-    """Every decided pair whose postings and ``model`` vectors are stored, with its features."""
+async def _sampled_negatives(
+    session: Session, decisions: Sequence[Decision], per_vacancy: int, seed: str
+) -> list[tuple[str, str]]:
+    """(vacancy, resume) pairs: per decided vacancy, ``per_vacancy`` resumes outside its list and decisions."""
+    if per_vacancy <= 0:
+        return []
+    excluded: dict[str, set[str]] = {}
+    for d in decisions:
+        excluded.setdefault(d.vacancy_id, set()).add(d.resume_id)
+    for vacancy in excluded:
+        excluded[vacancy] |= {row.target_id for row in await session.lists.read("vacancy", vacancy)}
+    pool = await session.items.sample_open("resume", POOL, seed)
+    return draw(sorted(excluded), pool, excluded, per_vacancy, seed=0)
+
+
+async def load_training_set(
+    session: Session, model: str, negatives_per_vacancy: int = PER_ITEM, seed: str = "careerrank"
+) -> TrainingSet:
+    """Every decided pair whose postings and ``model`` vectors are stored, with its features, and the sampled
+    negatives of the decided vacancies (``negatives_per_vacancy`` each; 0: none)."""
     decisions: list[Decision] = await session.feedback.decisions()
     vacancy_ids = sorted({d.vacancy_id for d in decisions})
     resume_ids = sorted({d.resume_id for d in decisions})
@@ -63,23 +85,39 @@ async def load_training_set(session: Session, model: str) -> TrainingSet:
         and d.resume_id in r_vectors
     ]
     text_model = TextModel.fit([*vacancies.values(), *resumes.values()])
+    sampled = await _sampled_negatives(session, usable, negatives_per_vacancy, seed)
+    drawn = sorted({r for _, r in sampled} - set(resumes))
+    resumes |= await _postings(session, "resume", drawn)
+    r_vectors |= await _vectors(session, "resume", model, drawn)
+    sampled = [(v, r) for v, r in sampled if r in resumes and r in r_vectors]
+    keys = [(d.vacancy_id, d.resume_id) for d in usable] + sampled
     builder = FeatureBuilder(text_model)
-    cosine = np.array([float(v_vectors[d.vacancy_id] @ r_vectors[d.resume_id]) for d in usable], np.float32)
-    features = builder.features(
-        [vacancies[d.vacancy_id] for d in usable], [resumes[d.resume_id] for d in usable], cosine
-    )
+    cosine = np.array([float(v_vectors[v] @ r_vectors[r]) for v, r in keys], np.float32)
+    features = builder.features([vacancies[v] for v, _ in keys], [resumes[r] for _, r in keys], cosine)
+    is_sampled = np.arange(len(keys)) >= len(usable)
     pairs = LabelledPairs(
-        np.array([d.vacancy_id for d in usable], dtype=object),
-        np.array([d.recruiter_id for d in usable], dtype=object),
-        np.array([d.occurred_at.timestamp() for d in usable], np.float64),
+        np.array([v for v, _ in keys], dtype=object),
+        np.array([d.recruiter_id for d in usable] + [SAMPLED] * len(sampled), dtype=object),
+        np.array([d.occurred_at.timestamp() for d in usable] + [_first(usable, v) for v, _ in sampled], np.float64),
         features,
-        np.array([int(d.invited) for d in usable], np.int8),
+        np.array([int(d.invited) for d in usable] + [0] * len(sampled), np.int8),
+        is_sampled,
+        np.where(is_sampled, WEIGHT, 1.0).astype(np.float32),
     )
     counts = {
         "decisions": len(decisions),
         "usable": len(usable),
         "waiting_for_items": len(decisions) - len(usable),
         "vacancies": len(vacancies),
-        "resumes": len(resumes),
+        "resumes": len(resumes) - len(drawn),
+        "sampled_negatives": len(sampled),
     }
     return TrainingSet(pairs, text_model, counts)
+
+
+SAMPLED = "(sampled)"  # the recruiter of a sampled negative: nobody
+
+
+def _first(decisions: Sequence[Decision], vacancy: str) -> float:
+    """When the vacancy was first decided on: its sampled negatives fall on its side of the time split."""
+    return min(d.occurred_at.timestamp() for d in decisions if d.vacancy_id == vacancy)

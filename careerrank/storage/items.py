@@ -236,6 +236,14 @@ class Items:
         )
         return [(r["id"], r["title"]) for r in rows]
 
+    async def sample_open(self, kind: Kind, limit: int, seed: str) -> list[str]:
+        """Ids of up to ``limit`` open items in an order fixed by ``seed`` and each id: a uniform, repeatable
+        sample (the candidates of sampled negatives, :mod:`careerrank.scoring.sampled_negatives`)."""
+        rows = await self._conn.fetch(
+            f"SELECT id FROM {TABLES[kind]} WHERE status = 'open' ORDER BY md5($2 || id), id LIMIT $1", limit, seed
+        )
+        return [r["id"] for r in rows]
+
     async def analyze(self) -> None:
         """Refresh the planner's statistics of the items and vectors (after a bulk load)."""
         for statement in ("ANALYZE vacancies", "ANALYZE resumes", "ANALYZE embeddings"):

@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from careerrank.evaluation.judged_scoring import (
-    DIRECTIONS,
-    JudgedRun,
-    evaluate_judged,
-    query_folds,
-    run_judged,
-    summarise,
-)
+from careerrank.evaluation.judged_report import evaluate_judged, summarise
+from careerrank.evaluation.judged_scoring import DIRECTIONS, JudgedRun, query_folds, run_judged
 from careerrank.ingest import JUDGMENTS_DIR
 
 pytestmark = pytest.mark.slow
@@ -63,8 +57,13 @@ def test_every_measure_is_in_range(report: dict[str, Any]) -> None:
             for value in part[scorer].values():
                 assert 0.0 <= value <= 1.0
     for name in DIRECTIONS.values():
-        lists = report["lists"][name]
+        lists = dict(report["lists"][name])
+        flag = lists.pop("suitable_flag")
+        assert 0 < lists.pop("ceiling_precision_at_10") <= 1
         assert set(lists) == {"cosine", "learned", "cosine_judged_only", "learned_judged_only"}
+        assert flag["shown_rows"] == 10 * flag["lists"] and flag["lists"] == report["out_of_fold"][name]["queries"]
+        assert 0 <= flag["lists_without_suitable"] <= flag["lists"]
+        assert all(0.0 <= flag[k] <= 1.0 for k in ("share_flagged", "precision", "recall"))
         for measures in lists.values():
             assert all(0.0 <= v <= 1.0 for v in measures.values()), measures
             assert measures["precision_at_10"] <= measures["precision_at_10_if_unjudged_relevant"]
@@ -77,6 +76,7 @@ def test_every_pair_is_predicted_once_out_of_fold(run: JudgedRun) -> None:
     assert run.cv.scores.shape == (len(run.pairs),)
     assert (run.cv.predicted == 1).all()
     assert not any(score != score for score in run.cv.scores.tolist())  # no NaN left
+    assert ((run.cv.scores >= 0) & (run.cv.scores <= 1)).all()  # calibrated probabilities
     assert sorted(set(run.cv.fold_of.tolist())) == list(range(FOLDS))
 
 
@@ -121,3 +121,19 @@ def test_the_public_function_is_the_summary_of_a_run(report: dict[str, Any]) -> 
     again = evaluate_judged("hashing-2048", folds=FOLDS)
     assert again["encoder"] == "hashing-2048"
     assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in report.items() if k != "seconds"}
+
+
+def test_sampled_negatives_only_train_and_never_repeat_a_judged_or_listed_pair(run: JudgedRun) -> None:
+    judged = set(run.judged.keys)
+    assert len(run.sampled) > 0 and not run.sampled.labels.any()
+    assert not judged & set(run.sampled.keys)
+    listed = {q.group: set(q.candidates) for queries in run.queries.values() for q in queries}
+    for (direction, query), (vacancy, resume) in zip(run.sampled.groups, run.sampled.keys, strict=True):
+        assert (resume if direction == "vacancy_to_resume" else vacancy) not in listed[(direction, query)]
+
+
+def test_the_flag_is_calibrated_and_thresholded_without_the_scored_fold(run: JudgedRun) -> None:
+    for fold, validated in enumerate(run.cv.validated):
+        scored = run.cv.fold_of == fold
+        assert validated.any() and not (validated & scored).any()
+        assert 0 < run.cv.thresholds[fold] < 1
