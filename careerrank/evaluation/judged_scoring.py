@@ -3,7 +3,8 @@
 - Every judged pair is a row (label: grade ≥ 1) of the scorer's pair features, the vacancy on the vacancy side.
   A group is a query (direction, id); each direction's queries are dealt to ``folds`` folds by a seeded hash.
 - Sampled negatives: for each judged query, :data:`careerrank.scoring.sampled_negatives.PER_ITEM` postings of the
-  other kind from outside its cosine top ``candidates`` and never judged with it (training rows only).
+  other kind and another occupation family, from outside its cosine top ``candidates`` and never judged with it
+  (training rows only).
 - Cross-validation as production training does it (:mod:`careerrank.evaluation.judged_training`): each fold's
   model is calibrated and its threshold chosen on another fold; out-of-fold scores give ROC-AUC, PR-AUC, Brier.
 - Learned lists (:mod:`careerrank.evaluation.judged_lists`): each judged query's exact cosine top-``candidates``
@@ -29,6 +30,7 @@ from careerrank.evaluation.judged_training import CrossValidated, Group, Rows, c
 from careerrank.evaluation.metrics import top_k
 from careerrank.ingest import JUDGMENTS_DIR
 from careerrank.ingest.judgments import read_grades
+from careerrank.scoring.occupations import occupations_held
 from careerrank.scoring.pair_scorer import FeatureBuilder
 from careerrank.scoring.postings import Posting
 from careerrank.scoring.sampled_negatives import PER_ITEM, WEIGHT, draw
@@ -124,12 +126,15 @@ def run_judged(
     judged_keys = [p.key for p in pairs]
     labels = np.array([int(p.grade >= 1) for p in pairs], np.int8)
     judged = Rows(rows(judged_keys), labels, [p.group for p in pairs], judged_keys, np.ones(len(pairs), np.float32))
-    judged_with: dict[Group, set[str]] = defaultdict(set)
+    judged_with: dict[Group, set[str]] = defaultdict(set)  # also keyed by the candidate, as if it were the query
     relevant: dict[Group, list[str]] = defaultdict(list)
+    mirror = {"vacancy_to_resume": "resume_to_vacancy", "resume_to_vacancy": "vacancy_to_resume"}
     for p in pairs:
         judged_with[p.group].add(p.candidate)
+        judged_with[(mirror[p.direction], p.candidate)].add(p.query)
         if p.grade >= 1:
             relevant[p.group].append(p.candidate)
+    occupations = {p.id: occupations_held(p) for side in postings.values() for p in side}
     queries: dict[str, list[QueryCandidates]] = {}
     relevant_ranks: dict[str, list[int]] = defaultdict(list)
     sampled_groups: list[Group] = []
@@ -146,8 +151,10 @@ def run_judged(
             found = [ids[other][j] for j in order]
             keys = [(query, c) if side == "vacancy" else (c, query) for c in found]
             queries[direction].append(QueryCandidates((direction, query), found, rows(keys)))
+            # never one of the query's candidates, nor a pair judged in either direction
             excluded[query] = set(found) | judged_with[(direction, query)]
-        for query, candidate in draw(list(excluded), ids[other], excluded, negatives, seed):
+        decided = {q: len(judged_with[(direction, q)]) for q in excluded}
+        for query, candidate in draw(list(excluded), ids[other], excluded, negatives, seed, occupations, decided):
             sampled_groups.append((direction, query))
             sampled_keys.append((query, candidate) if side == "vacancy" else (candidate, query))
     sampled = Rows(

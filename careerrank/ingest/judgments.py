@@ -33,9 +33,18 @@ def read_grades(path: Path = JUDGMENTS_DIR) -> dict[tuple[str, str, str], int]:
 
 
 def judgment_feedback(path: Path = JUDGMENTS_DIR) -> list[FeedbackRecorded]:
-    """One ``feedback.recorded`` event per judged pair, in a fixed order (pairs sorted)."""
+    """One ``feedback.recorded`` event per judged pair, a second apart, in a fixed order: vacancies in the order of a
+    hash of their ids, each one's pairs sorted. The judgments have no time of their own; ordered by direction, the
+    vacancies judged as queries would all come last, and a split by time (``scorer train``) would hold out nearly
+    all of them and validate on the sparse rest."""
     events = []
-    for n, ((direction, query, candidate), grade) in enumerate(sorted(read_grades(path).items())):
+
+    def vacancy_of(item: tuple[tuple[str, str, str], int]) -> str:
+        direction, query, candidate = item[0]
+        return query if direction == "vacancy_to_resume" else candidate
+
+    ordered = sorted(read_grades(path).items(), key=lambda item: (_hashed(vacancy_of(item)), item[0]))
+    for n, ((direction, query, candidate), grade) in enumerate(ordered):
         vacancy, resume = (query, candidate) if direction == "vacancy_to_resume" else (candidate, query)
         digest = hashlib.sha1(f"{direction}|{query}|{candidate}".encode()).hexdigest()[:16]
         events.append(
@@ -50,6 +59,10 @@ def judgment_feedback(path: Path = JUDGMENTS_DIR) -> list[FeedbackRecorded]:
             )
         )
     return events
+
+
+def _hashed(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def judgments_version(path: Path = JUDGMENTS_DIR) -> str:

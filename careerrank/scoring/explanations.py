@@ -15,7 +15,7 @@ import numpy as np
 
 from careerrank.scoring.features import NAMES
 from careerrank.scoring.occupation_taxonomy import BY_CODE
-from careerrank.scoring.occupations import fit, occupations_of
+from careerrank.scoring.occupations import fit, occupations_of, specific
 from careerrank.scoring.postings import Posting, skill_key
 
 MIN_EFFECT = 0.05  # log-odds; smaller pushes are noise, not reasons
@@ -73,7 +73,7 @@ def _occupation(held: bool = False, any_title: bool = False) -> _Phrase:
     sought (or, with ``held``, held) ones: the closest pair, named in both languages."""
 
     def phrase(value: float, vacancy: Posting, resume: Posting) -> Worded | None:
-        titled = occupations_of(vacancy.title)
+        titled = specific(occupations_of(vacancy.title))  # as the features read a vacancy's title
         wanted = titled if any_title else titled[:1]
         offered = occupations_of(resume.past_positions() if held else resume.title)
         if math.isnan(value) or not wanted or not offered:

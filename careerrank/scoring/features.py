@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from careerrank.scoring.occupations import occupation_columns
 from careerrank.scoring.postings import Posting, Traits
+from careerrank.scoring.seniority import seniority_columns
 from careerrank.scoring.structured_features import structured
 from careerrank.scoring.texts import FIELDS, PostingTexts, TextModel, pair_dots
 
@@ -67,6 +68,20 @@ FEATURES: tuple[Feature, ...] = (
     ),
     _f("occupation_held_fit", "occupation", "the vacancy's occupation against the positions held", UP, 2),
     _f("occupation_any_fit", "occupation", "the closest any occupation of the title comes to one sought", UP, 2),
+    _f(
+        "seniority_gap",
+        "occupation",
+        "the vacancy's seniority level minus the one sought (0 junior .. 4 director)",
+        FREE,
+        2,
+    ),
+    _f(
+        "seniority_mismatch",
+        "occupation",
+        "how many seniority levels apart the post and the position sought are",
+        DOWN,
+        2,
+    ),
     _f("skills_matched_share", "skills", "share of the vacancy's listed skills the resume lists", UP),
     _f("skills_matched", "skills", "how many of the vacancy's listed skills the resume lists", UP),
     _f("skills_missing", "skills", "how many of the vacancy's listed skills the resume lacks", DOWN),
@@ -137,9 +152,12 @@ def pair_features(text_model: TextModel, vacancies: Side, resumes: Side, cosine:
         out[:, INDEX["sought_vs_past_positions"]] = pair_dots(
             texts.matrix("resume", "title"), texts.matrix("resume", "past_positions")
         )
-        titled = [(t.occupations, t.past_occupations) for t in vacancies.traits]
-        wanted = [(t.occupations, t.past_occupations) for t in resumes.traits]
+        titled = np.stack([t.occupations for t in vacancies.traits])
+        wanted = np.stack([t.occupations for t in resumes.traits])
         for name, column in occupation_columns(titled, wanted).items():
+            out[:, INDEX[name]] = column
+        levels = seniority_columns([t.seniority for t in vacancies.traits], [t.seniority for t in resumes.traits])
+        for name, column in levels.items():
             out[:, INDEX[name]] = column
         for name, column in structured(
             vacancies.traits, resumes.traits, out[:, INDEX["sought_vs_past_positions"]]

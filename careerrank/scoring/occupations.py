@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from careerrank.scoring.occupation_taxonomy import ADJACENT, BY_CODE, TAXONOMY
 
-Titled = tuple[tuple[str, ...], tuple[str, ...]]  # (occupations of the title, occupations of the positions held)
+if TYPE_CHECKING:
+    from careerrank.scoring.postings import Posting
+
 
 _BRACKETS = re.compile(r"\(([^)]*)\)")
 _PARTS = re.compile(r"[/,;|\\()\n]+|\s+-\s+|\s+и\s+|\s+or\s+")
@@ -44,6 +47,11 @@ def occupations_of(title: str) -> tuple[str, ...]:
     """The occupations a title names, in the order of its parts, each once. What brackets hold belongs to its part
     ("Менеджер по сопровождению сделок (недвижимость)" is a real estate occupation)."""
     return _named(_BRACKETS.sub(r" \1 ", title))
+
+
+def occupations_held(posting: Posting) -> frozenset[str]:
+    """Every occupation a posting's title and positions held name."""
+    return frozenset(occupations_of(posting.title)) | frozenset(occupations_of(posting.past_positions()))
 
 
 def _named(title: str) -> tuple[str, ...]:
@@ -70,14 +78,52 @@ def best_fit(wanted: str | None, offered: tuple[str, ...]) -> float:
     return float(max(fit(wanted, code) for code in offered))
 
 
-def occupation_columns(vacancies: Sequence[Titled], resumes: Sequence[Titled]) -> dict[str, np.ndarray]:
-    """The occupation features of the pairs ``(vacancies[i], resumes[i])``, by name (NaN: an occupation unknown):
-    how close the resume's sought positions and past positions come to the vacancy's primary occupation, and the
-    closest any occupation of the title comes to any sought one."""
-    sought, held, any_ = (np.full(len(vacancies), np.nan, np.float32) for _ in range(3))
-    for i, ((titled, _), (wanted, past)) in enumerate(zip(vacancies, resumes, strict=True)):
-        primary = titled[0] if titled else None
-        sought[i] = best_fit(primary, wanted)
-        held[i] = best_fit(primary, past)
-        any_[i] = max((best_fit(code, wanted) for code in titled), default=np.nan)
-    return {"occupation_sought_fit": sought, "occupation_held_fit": held, "occupation_any_fit": any_}
+CODES: tuple[str, ...] = tuple(o.code for o in TAXONOMY)
+_AT: dict[str, int] = {code: i for i, code in enumerate(CODES)}
+# FIT_ONE[a, b]: occupations a and b fit at least 1 (one family or adjacent); the same occupation fits 2.
+FIT_ONE: np.ndarray = np.array([[fit(a, b) >= 1 for b in CODES] for a in CODES], np.float32)
+
+
+# Umbrella words, not occupations of their own beside a specific one: «Ведущий программист PHP / Специалист IT»
+# is a PHP developer's post, and «Системный администратор, IT-специалист» a system administrator.
+UMBRELLAS = frozenset({"it_specialist", "dev_any", "engineer", "manager", "office"})
+
+
+def specific(codes: Sequence[str]) -> tuple[str, ...]:
+    """``codes`` without the umbrellas, unless nothing else is named."""
+    narrowed = tuple(c for c in codes if c not in UMBRELLAS)
+    return narrowed or tuple(codes)
+
+
+def masks(title: Sequence[str], held: Sequence[str], narrow: bool = False) -> np.ndarray:
+    """One posting's occupations as rows over :data:`CODES`: the primary one, every one of the title, every one
+    held. What :func:`occupation_columns` compares, a batch at a time. ``narrow`` (a vacancy's title: what the post
+    is) leaves out the umbrellas beside a specific occupation; a resume's umbrellas stay (what the candidate would
+    also take)."""
+    out = np.zeros((3, len(CODES)), np.float32)
+    title = specific(title) if narrow else tuple(title)
+    if title:
+        out[0, _AT[title[0]]] = 1
+    out[1, [_AT[c] for c in title]] = 1
+    out[2, [_AT[c] for c in held]] = 1
+    return out
+
+
+def _closest(wanted: np.ndarray, offered: np.ndarray) -> np.ndarray:
+    """Per row, the best fit between the occupations of ``wanted`` and ``offered`` (rows of :func:`masks`): 2 if
+    they share one, 1 if one fits one, 0 otherwise, NaN where either row is empty."""
+    same = (wanted * offered).sum(axis=1) > 0
+    near = ((wanted @ FIT_ONE) * offered).sum(axis=1) > 0
+    known = (wanted.sum(axis=1) > 0) & (offered.sum(axis=1) > 0)
+    return np.where(known, np.where(same, 2.0, np.where(near, 1.0, 0.0)), np.nan).astype(np.float32)
+
+
+def occupation_columns(vacancies: np.ndarray, resumes: np.ndarray) -> dict[str, np.ndarray]:
+    """The occupation features of the pairs ``(vacancies[i], resumes[i])`` (stacked :func:`masks`), by name (NaN:
+    an occupation unknown): how close the resume's sought positions and past positions come to the vacancy's
+    primary occupation, and the closest any occupation of the title comes to any sought one."""
+    return {
+        "occupation_sought_fit": _closest(vacancies[:, 0], resumes[:, 1]),
+        "occupation_held_fit": _closest(vacancies[:, 0], resumes[:, 2]),
+        "occupation_any_fit": _closest(vacancies[:, 1], resumes[:, 1]),
+    }

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from careerrank.scoring.occupations import occupations_of
+from careerrank.scoring.occupations import masks, occupations_of
+from careerrank.scoring.seniority import level_of
 from schemas import Kind, ResumeUpserted, Upsert, kind_of
 from schemas.profiles import EDUCATION_ORDER, LANGUAGE_ORDER, LanguageSkill
 
@@ -139,8 +140,9 @@ class Traits:
     completeness: float
     text_length: float
     language: str | None = None
-    occupations: tuple[str, ...] = ()  # named by the title, primary first (careerrank.scoring.occupations)
-    past_occupations: tuple[str, ...] = ()  # named by the positions held
+    # the occupations of the title (primary first) and of the positions held, as careerrank.scoring.occupations.masks
+    occupations: np.ndarray = field(default_factory=lambda: masks((), ()))
+    seniority: int | None = None  # of the title (careerrank.scoring.seniority)
     numbers: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the scalars above, in NUMBERS order
 
     @classmethod
@@ -196,8 +198,10 @@ class Traits:
             completeness=sum(stated) / len(stated),
             text_length=math.log1p(len(posting.title) + len(posting.body)),
             language=posting.language,
-            occupations=occupations_of(posting.title),
-            past_occupations=occupations_of(posting.past_positions()),
+            occupations=masks(
+                occupations_of(posting.title), occupations_of(posting.past_positions()), posting.kind == "vacancy"
+            ),
+            seniority=level_of(posting.title),
         ).with_numbers()
 
     def with_numbers(self) -> Traits:

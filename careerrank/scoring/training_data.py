@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from careerrank.scoring.occupations import occupations_held
 from careerrank.scoring.pair_scorer import FeatureBuilder
 from careerrank.scoring.postings import Posting
 from careerrank.scoring.sampled_negatives import PER_ITEM, WEIGHT, draw
@@ -23,7 +24,7 @@ from careerrank.storage import Decision, Session
 from schemas import Kind
 
 CHUNK = 5000
-POOL = 20_000  # open resumes the sampled negatives are drawn from
+POOL = 5_000  # open resumes the sampled negatives are drawn from
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +51,23 @@ async def _vectors(session: Session, kind: Kind, model: str, ids: Sequence[str])
 
 
 async def _sampled_negatives(
-    session: Session, decisions: Sequence[Decision], per_vacancy: int, seed: str
-) -> list[tuple[str, str]]:
-    """(vacancy, resume) pairs: per decided vacancy, ``per_vacancy`` resumes outside its list and decisions."""
+    session: Session, decisions: Sequence[Decision], vacancies: dict[str, Posting], per_vacancy: int, seed: str
+) -> tuple[list[tuple[str, str]], dict[str, Posting]]:
+    """(vacancy, resume) pairs: per decided vacancy, as many resumes as it has decisions (at most ``per_vacancy``),
+    of another occupation family, outside its list and decisions; and the drawn pool's postings."""
     if per_vacancy <= 0:
-        return []
+        return [], {}
     excluded: dict[str, set[str]] = {}
+    decided: dict[str, int] = {}
     for d in decisions:
         excluded.setdefault(d.vacancy_id, set()).add(d.resume_id)
+        decided[d.vacancy_id] = decided.get(d.vacancy_id, 0) + 1
     for vacancy in excluded:
         excluded[vacancy] |= {row.target_id for row in await session.lists.read("vacancy", vacancy)}
-    pool = await session.items.sample_open("resume", POOL, seed)
-    return draw(sorted(excluded), pool, excluded, per_vacancy, seed=0)
+    pool = await _postings(session, "resume", await session.items.sample_open("resume", POOL, seed))
+    occupations = {p.id: occupations_held(p) for p in [*pool.values(), *vacancies.values()]}
+    drawn = draw(sorted(excluded), list(pool), excluded, per_vacancy, seed=0, occupations=occupations, decided=decided)
+    return drawn, pool
 
 
 async def load_training_set(
@@ -85,9 +91,9 @@ async def load_training_set(
         and d.resume_id in r_vectors
     ]
     text_model = TextModel.fit([*vacancies.values(), *resumes.values()])
-    sampled = await _sampled_negatives(session, usable, negatives_per_vacancy, seed)
+    sampled, pool = await _sampled_negatives(session, usable, vacancies, negatives_per_vacancy, seed)
     drawn = sorted({r for _, r in sampled} - set(resumes))
-    resumes |= await _postings(session, "resume", drawn)
+    resumes |= {r: pool[r] for r in drawn}
     r_vectors |= await _vectors(session, "resume", model, drawn)
     sampled = [(v, r) for v, r in sampled if r in resumes and r in r_vectors]
     keys = [(d.vacancy_id, d.resume_id) for d in usable] + sampled

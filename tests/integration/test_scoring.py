@@ -16,9 +16,11 @@ import asyncpg
 import pytest
 
 from careerrank.cli.commands import dead_letters_command
+from careerrank.errors import ScoringModelError
 from careerrank.jobs.scoring_models import activate_scoring_model as activate_command
 from careerrank.jobs.scoring_models import train_scoring_model as train_command
 from careerrank.messaging import Names, publish_events
+from careerrank.scoring.features import FEATURE_VERSION
 from careerrank.settings import Settings
 from careerrank.synthetic import simulate
 from schemas import ApplicationSubmitted, FeedbackRecorded
@@ -71,6 +73,12 @@ async def test_feedback_and_applications_from_first_event_to_a_learned_score(
         assert report["data"]["usable"] == report["data"]["decisions"] > 1000
         held_out, cosine = report["metrics"]["held_out"], report["metrics"]["cosine_alone"]
         assert held_out["roc_auc"] > cosine["roc_auc"] and held_out["roc_auc"] > 0.75
+        # Sampled negatives train and are stated; the score is calibrated on validation rows and measured held out.
+        sampled = report["metrics"]["sampled_negatives"]
+        assert report["data"]["sampled_negatives"] >= sampled["training_rows"] > 0 and sampled["weight"] == 0.5
+        calibration = report["metrics"]["calibration"]
+        assert sum(b["rows"] for b in calibration["reliability"]) == report["metrics"]["rows"]["test"]
+        assert 0 < calibration["brier"] < 0.25
         # A candidate does not serve.
         await asyncio.sleep(1.5)
         assert await db.fetchval("SELECT count(*) FROM applications WHERE model_version = 'm1'") == 0
@@ -85,6 +93,11 @@ async def test_feedback_and_applications_from_first_event_to_a_learned_score(
             )
             for i in range(40)
         ]
+        # A model of other features could not be served: activating one is refused, and the active one stays.
+        await db.execute("UPDATE scoring_models SET feature_version = 0 WHERE version = 'm1'")
+        with pytest.raises(ScoringModelError, match="train a new model"):
+            await activate_command(settings, "m1")
+        await db.execute("UPDATE scoring_models SET feature_version = $1 WHERE version = 'm1'", FEATURE_VERSION)
         await activate_command(settings, "m1")
         await publish_events(settings.amqp, more, per_message=10)
         mixed = 0

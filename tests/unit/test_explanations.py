@@ -18,15 +18,16 @@ WORDED = sorted(PHRASES)
 INDEX_NAMES = {i: n for n, i in INDEX.items()}
 
 
-def posting(kind: Kind, skills: tuple[str, ...]) -> Posting:
-    return Posting(kind, f"{kind[0]}1", datetime(2026, 1, 1, tzinfo=UTC), "", "", skills)
+def posting(kind: Kind, skills: tuple[str, ...], title: str = "") -> Posting:
+    return Posting(kind, f"{kind[0]}1", datetime(2026, 1, 1, tzinfo=UTC), title, "", skills)
 
 
-VACANCY = posting("vacancy", ("PHP", "MySQL", "Laravel", "Docker"))
+VACANCY = posting("vacancy", ("PHP", "MySQL", "Laravel", "Docker"), "Ведущий программист PHP / Специалист IT")
 RESUMES = [
-    posting("resume", ("PHP", "MySQL")),
+    posting("resume", ("PHP", "MySQL"), "Web-разработчик"),
+    posting("resume", (), "Системный администратор, IT-специалист"),
+    posting("resume", ("PHP", "MySQL", "Laravel", "Docker"), "PHP developer"),
     posting("resume", ()),
-    posting("resume", ("PHP", "MySQL", "Laravel", "Docker")),
 ]
 
 _ROWS = st.lists(
@@ -81,3 +82,17 @@ def test_every_phrase_says_what_it_is() -> None:
         for value in (0.0, 0.2, 0.5, 1.0, 5.0, -2.0):
             worded = words_of(name, value, RESUMES[0])
             assert worded is None or worded[2] in (STRENGTH, WEAKNESS, 0), name
+
+
+def test_occupations_are_named_and_a_different_one_is_a_weakness() -> None:
+    admin, php = RESUMES[1], RESUMES[2]
+    assert words_of("occupation_sought_fit", 0.0, admin) == (
+        "seeks: system administrator, not PHP developer",
+        "ищет работу: системный администратор, а не PHP-разработчик",
+        WEAKNESS,
+    )
+    same = words_of("occupation_sought_fit", 2.0, php)
+    assert same is not None and same[2] == STRENGTH
+    assert words_of("occupation_sought_fit", float("nan"), RESUMES[3]) is None
+    strong = np.array([(INDEX["occupation_sought_fit"], 0.8, 0.0)], np.float32)
+    assert word(strong, VACANCY, admin) == []  # a different occupation never raised a score in words

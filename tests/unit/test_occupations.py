@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from careerrank.scoring.occupation_taxonomy import TAXONOMY
-from careerrank.scoring.occupations import best_fit, fit, occupation_columns, occupations_of
+from careerrank.scoring.occupations import CODES, best_fit, fit, masks, occupation_columns, occupations_of
 
 
 @pytest.mark.parametrize(
@@ -50,8 +50,36 @@ def test_fit_is_symmetric_and_two_only_for_one_occupation() -> None:
 def test_an_unknown_occupation_is_missing_not_zero() -> None:
     assert math.isnan(best_fit(None, ("sysadmin",)))
     assert math.isnan(best_fit("sysadmin", ()))
-    columns = occupation_columns([(("dev_php", "it_specialist"), ()), ((), ())], [(("sysadmin",), ("support",))] * 2)
+    vacancies = np.stack([masks(("dev_php", "it_specialist"), ()), masks((), ())])
+    resumes = np.stack([masks(("sysadmin",), ("support",))] * 2)
+    columns = occupation_columns(vacancies, resumes)
     assert columns["occupation_sought_fit"][0] == 0  # the primary occupation: a PHP developer
     assert columns["occupation_any_fit"][0] == 1  # the title's "IT specialist" is one family with a sysadmin
     assert columns["occupation_held_fit"][0] == 0
     assert all(np.isnan(column[1]) for column in columns.values())
+
+
+def test_the_batch_columns_agree_with_the_fit_of_each_pair() -> None:
+    rng = np.random.default_rng(1)
+    vacancies, resumes, expected = [], [], []
+    for _ in range(300):
+        title = tuple(dict.fromkeys(rng.choice(CODES, rng.integers(0, 3)).tolist()))
+        sought = tuple(dict.fromkeys(rng.choice(CODES, rng.integers(0, 3)).tolist()))
+        held = tuple(dict.fromkeys(rng.choice(CODES, rng.integers(0, 3)).tolist()))
+        vacancies.append(masks(title, ()))
+        resumes.append(masks(sought, held))
+        primary = title[0] if title else None
+        any_fit = max((best_fit(code, sought) for code in title), default=float("nan"))
+        expected.append((best_fit(primary, sought), best_fit(primary, held), any_fit))
+    columns = occupation_columns(np.stack(vacancies), np.stack(resumes))
+    got = np.stack([columns["occupation_sought_fit"], columns["occupation_held_fit"], columns["occupation_any_fit"]], 1)
+    np.testing.assert_array_equal(got, np.array(expected, np.float32))
+
+
+def test_a_vacancy_title_is_its_specific_occupation_and_a_resume_keeps_its_umbrellas() -> None:
+    php_post = masks(occupations_of("Ведущий программист PHP / Специалист IT"), (), narrow=True)
+    it_post = masks(occupations_of("IT-специалист"), (), narrow=True)
+    admin = masks(occupations_of("Системный администратор, IT-специалист"), ())
+    columns = occupation_columns(np.stack([php_post, it_post]), np.stack([admin, admin]))
+    assert columns["occupation_any_fit"].tolist() == [0.0, 2.0]  # "IT" beside PHP is no occupation of the post
+    assert columns["occupation_sought_fit"].tolist() == [0.0, 2.0]
