@@ -156,6 +156,9 @@ async def test_rabbitmq_and_postgres_restarts_mid_stream(
         try:
             await wait_matched(conn, {k: len(v) for k, v in stream.open_ids.items()}, timeout_s=240)
             await settle(conn, settings)
+            # The work may be done before the restarted embedder is up; a SIGTERM during its start-up would kill it
+            # before it handles signals, so it is stopped once it consumes.
+            await consuming(settings, names.embedder_queue, timeout_s=180)
             assert workers.stop() == [0, 0]
             await assert_exactly_once(conn, stream)
         finally:
