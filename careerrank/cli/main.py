@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,12 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
     act = sc_sub.add_parser("activate", help="make a registered model the one that serves")
     act.add_argument("version")
     sc_sub.add_parser("list", help="the registered models, their state and held-out metrics")
+    cmp = sc_sub.add_parser("compare", help="the serving model against a challenger on recorded decisions")
+    cmp.add_argument("--champion", default=None, help="default: the active model")
+    cmp.add_argument("--challenger", default=None, help="default: the shadow model, else the newest candidate")
+    cmp.add_argument("--since", type=datetime.fromisoformat, default=None, help="decisions recorded since (ISO)")
+    cmp.add_argument("--out", type=Path, default=None, help="also write comparison.json, .md and roc.png here")
+    cmp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of vacancies")
 
     keys = sub.add_parser("keys", help="API keys: create one (printed once), list them, revoke one")
     keys_sub = keys.add_subparsers(dest="keys_action", required=True)
@@ -229,6 +236,12 @@ async def _command(command: str, args: argparse.Namespace, settings: Settings) -
             )
         elif args.scorer_action == "activate":
             outcome = await activate_scoring_model(settings, args.version)
+        elif args.scorer_action == "compare":
+            from careerrank.jobs.model_comparison import compare_models
+
+            outcome = await compare_models(
+                settings, args.champion, args.challenger, args.since, args.out, args.resamples
+            )
         else:
             outcome = await sc.list_command(settings)
         print(sc.dumps(outcome))

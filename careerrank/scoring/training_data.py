@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -70,12 +71,26 @@ async def _sampled_negatives(
     return drawn, pool
 
 
-async def load_training_set(
-    session: Session, model: str, negatives_per_vacancy: int = PER_ITEM, seed: str = "careerrank"
-) -> TrainingSet:
-    """Every decided pair whose postings and ``model`` vectors are stored, with its features, and the sampled
-    negatives of the decided vacancies (``negatives_per_vacancy`` each; 0: none)."""
-    decisions: list[Decision] = await session.feedback.decisions()
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """The decisions whose postings and vectors are stored (``usable``), with those postings and vectors."""
+
+    decisions: list[Decision]
+    usable: list[Decision]
+    vacancies: dict[str, Posting]
+    resumes: dict[str, Posting]
+    v_vectors: dict[str, np.ndarray]
+    r_vectors: dict[str, np.ndarray]
+
+    def cosines(self) -> np.ndarray:
+        return np.array(
+            [float(self.v_vectors[d.vacancy_id] @ self.r_vectors[d.resume_id]) for d in self.usable], np.float32
+        )
+
+
+async def load_decided(session: Session, model: str, since: datetime | None = None) -> Decided:
+    """Every decision (recorded since ``since``) and what of its pair is stored: postings, ``model`` vectors."""
+    decisions: list[Decision] = await session.feedback.decisions(since)
     vacancy_ids = sorted({d.vacancy_id for d in decisions})
     resume_ids = sorted({d.resume_id for d in decisions})
     vacancies = await _postings(session, "vacancy", vacancy_ids)
@@ -90,6 +105,18 @@ async def load_training_set(
         and d.vacancy_id in v_vectors
         and d.resume_id in r_vectors
     ]
+    return Decided(decisions, usable, vacancies, resumes, v_vectors, r_vectors)
+
+
+async def load_training_set(
+    session: Session, model: str, negatives_per_vacancy: int = PER_ITEM, seed: str = "careerrank"
+) -> TrainingSet:
+    """Every decided pair whose postings and ``model`` vectors are stored, with its features, and the sampled
+    negatives of the decided vacancies (``negatives_per_vacancy`` each; 0: none)."""
+    decided = await load_decided(session, model)
+    decisions, usable = decided.decisions, decided.usable
+    vacancies, resumes = decided.vacancies, dict(decided.resumes)
+    v_vectors, r_vectors = decided.v_vectors, dict(decided.r_vectors)
     text_model = TextModel.fit([*vacancies.values(), *resumes.values()])
     sampled, pool = await _sampled_negatives(session, usable, vacancies, negatives_per_vacancy, seed)
     drawn = sorted({r for _, r in sampled} - set(resumes))

@@ -17,6 +17,7 @@ import pytest
 
 from careerrank.cli.commands import dead_letters_command
 from careerrank.errors import ScoringModelError
+from careerrank.jobs.model_comparison import compare_models
 from careerrank.jobs.scoring_models import activate_scoring_model as activate_command
 from careerrank.jobs.scoring_models import train_scoring_model as train_command
 from careerrank.messaging import Names, publish_events
@@ -50,7 +51,7 @@ async def until(check: str, db: asyncpg.Connection, expected: object, timeout_s:
 
 
 async def test_feedback_and_applications_from_first_event_to_a_learned_score(
-    settings: Settings, db: asyncpg.Connection, scorer: None
+    settings: Settings, db: asyncpg.Connection, scorer: None, tmp_path: Path
 ) -> None:
     sim = simulate(5, 90, 120, candidates_per_vacancy=24)
     feedback = [e for e in sim.scoring_events if isinstance(e, FeedbackRecorded)]
@@ -82,6 +83,14 @@ async def test_feedback_and_applications_from_first_event_to_a_learned_score(
         # A candidate does not serve.
         await asyncio.sleep(1.5)
         assert await db.fetchval("SELECT count(*) FROM applications WHERE model_version = 'm1'") == 0
+        # Compared with its unfiltered twin on the decisions, over PostgreSQL, with the files an operator reads.
+        await train_command(settings, "m0", recall=0.9, use_filter=False, activate=False)
+        comparison = await compare_models(settings, "m0", "m1", out=tmp_path, boots=100)
+        assert comparison["decisions"] == report["data"]["usable"]
+        assert {comparison["champion"]["version"], comparison["challenger"]["version"]} == {"m0", "m1"}
+        assert comparison["verdict"] in {"champion", "challenger", "equal"}
+        assert (tmp_path / "roc.png").read_bytes()[:4] == b"\x89PNG"
+        assert "Verdict" in (tmp_path / "comparison.md").read_text(encoding="utf-8")
 
         # Activation under live traffic: more applications keep coming while everything is rescored.
         more = [
