@@ -60,6 +60,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "evaluate_judged": ("careerrank.evaluation.judged_report", "evaluate_judged"),
     "write_judging_sheet": ("careerrank.evaluation.judging_sheets", "write_sheet"),
     "sheets_for_learned_lists": ("careerrank.evaluation.judging_sheets", "sheets_for_learned_lists"),
+    "experiment_power": ("careerrank.experiments.power", "experiment_power"),
     "PairScorer": ("careerrank.scoring.pair_scorer", "PairScorer"),
     "ActiveModel": ("careerrank.scoring.active_model", "ActiveModel"),
     "ListRanking": ("careerrank.scoring.list_ranking", "ListRanking"),
