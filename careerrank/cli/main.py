@@ -115,6 +115,14 @@ def build_parser(deployables: Sequence[Deployable] = ()) -> argparse.ArgumentPar
     cmp.add_argument("--since", type=datetime.fromisoformat, default=None, help="decisions recorded since (ISO)")
     cmp.add_argument("--out", type=Path, default=None, help="also write comparison.json, .md and roc.png here")
     cmp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of vacancies")
+    bias = sc_sub.add_parser("bias-report", help="the four-fifths audit of the shown rows by gender and age band")
+    bias.add_argument(
+        "--demographics",
+        type=Path,
+        default=Path("datasets/superjob/resumes.csv"),
+        help="CSV with row, age and gender per resume (kept apart from the events)",
+    )
+    bias.add_argument("--out", type=Path, default=None, help="also write bias-report.json and .md here")
 
     keys = sub.add_parser("keys", help="API keys: create one (printed once), list them, revoke one")
     keys_sub = keys.add_subparsers(dest="keys_action", required=True)
@@ -236,6 +244,10 @@ async def _command(command: str, args: argparse.Namespace, settings: Settings) -
             )
         elif args.scorer_action == "activate":
             outcome = await activate_scoring_model(settings, args.version)
+        elif args.scorer_action == "bias-report":
+            from careerrank.jobs.bias_report import bias_report
+
+            outcome = await bias_report(settings, args.demographics, args.out)
         elif args.scorer_action == "compare":
             from careerrank.jobs.model_comparison import compare_models
 
