@@ -210,8 +210,9 @@ def train(
     }
     if use_filter:
         # The same split trained on unfiltered rows: what the filter is worth.
-        raw_rows = split.train & (decided | sampled)
-        raw = _fit(x[raw_rows], y[raw_rows], x[split.valid & decided], y[split.valid & decided], weights[raw_rows])
+        raw = _fit(
+            x[split.train], y[split.train], x[split.valid & decided], y[split.valid & decided], weights[split.train]
+        )
         metrics["without_filter"] = _aucs(_predict(raw, x[test_rows]), test_y)
     booster.set_param({"nthread": 1})
     model = ScoringModel(version, booster, text_model, threshold, FEATURE_VERSION, metrics, trained_on, calibration)
