@@ -1,9 +1,10 @@
 """``careerrank scorer bias-report``: the bias audit (:mod:`careerrank.scoring.bias_audit`) of what recruiters are
 shown: every resume in a vacancy's ranked top 10, with its score and the suitable flag of the serving model.
 
-Gender and age are not in the events (the schema has no field for them, and the model never reads them); the
-audit joins them from a demographics file kept apart: a CSV with the columns ``row``, ``age`` and ``gender``
-(``m``/``f``), as the bundled SuperJob sample has (``datasets/superjob/resumes.csv``, ids ``sj-resume-<row>``).
+A resume event may carry ``age`` and ``gender`` (stored with its profile; no list or score ever reads them), and
+the audit reads them from there. Where a resume's event carried neither, a demographics file kept apart fills
+the gap: a CSV with the columns ``row``, ``age`` and ``gender`` (``m``/``f``), as the bundled SuperJob sample has
+(``datasets/superjob/resumes.csv``, ids ``sj-resume-<row>``; its import leaves age and gender out of the events).
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ def read_demographics(path: Path, prefix: str = "sj-resume-") -> dict[str, tuple
     return out
 
 
-async def bias_report(settings: Settings, demographics: Path, out: Path | None = None) -> dict[str, Any]:
+def _stored(fields: dict[str, Any]) -> tuple[str, str] | None:
+    """(gender, age band) from a stored resume profile; None when it carries neither."""
+    gender, age = fields.get("gender"), fields.get("age")
+    if gender is None and age is None:
+        return None
+    return (gender if gender in ("female", "male") else UNKNOWN, age_band(age if isinstance(age, int) else None))
+
+
+async def bias_report(settings: Settings, demographics: Path | None = None, out: Path | None = None) -> dict[str, Any]:
     """The audit of the shown rows of every vacancy's ranked list under the active model."""
     async with connected(settings.postgres.dsn.get_secret_value()) as session:
         version = await session.scoring_models.active_version()
@@ -46,8 +55,13 @@ async def bias_report(settings: Settings, demographics: Path, out: Path | None =
                 WHERE direction = 'vacancy_to_resume' AND model_version = $1 AND suitable IS NOT NULL""",
             version,
         )
-    people = await asyncio.to_thread(read_demographics, demographics)
-    ids = [t for r in rows for t in r["target_ids"]]
+        ids = [t for r in rows for t in r["target_ids"]]
+        profiles = await session.items.profiles("resume", sorted(set(ids)))
+    people = await asyncio.to_thread(read_demographics, demographics) if demographics is not None else {}
+    for resume, profile in profiles.items():
+        stored = _stored(profile.fields)
+        if stored is not None:
+            people[resume] = stored
     scores = np.array([s for r in rows for s in r["scores"]], np.float32)
     flagged = np.array([bool(f) for r in rows for f in r["suitable"]], bool)
     known = [people.get(i, (UNKNOWN, UNKNOWN)) for i in ids]
